@@ -1,0 +1,59 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "cxledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cxledger", targets: ["cxledger"]),
+        .executable(name: "cxledger-rebuild", targets: ["cxledger-rebuild"]),
+        .executable(name: "cxledger-bench", targets: ["cxledger-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // Debian's liblmdb-dev, found through pkg-config.
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+        // A typed LMDB layer that knows nothing about events.
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        // Events, validation, the log and the projections.
+        .target(name: "CXLedgerCore", dependencies: [
+            "LMDB",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // HTTP+JSON on a Unix domain socket.
+        .target(name: "CXLedgerServer", dependencies: [
+            "CXLedgerCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "cxledger", dependencies: [
+            "CXLedgerCore", "CXLedgerServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "cxledger-rebuild", dependencies: [
+            "CXLedgerCore", "CXLedgerServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Tools/cxledger-rebuild"),
+        .executableTarget(name: "cxledger-bench", dependencies: [
+            "CXLedgerCore", "CXLedgerServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Tools/cxledger-bench"),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "CXLedgerCoreTests", dependencies: ["CXLedgerCore"]),
+        .testTarget(name: "CXLedgerServerTests", dependencies: ["CXLedgerServer", "CXLedgerCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CXLedgerCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
