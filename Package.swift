@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "cxledger",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cxledger", targets: ["cxledger"]),
         .executable(name: "cxledger-rebuild", targets: ["cxledger-rebuild"]),
@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/cxledger-bench"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "CXLedgerCoreTests", dependencies: ["CXLedgerCore"]),
+        .testTarget(name: "CXLedgerCoreTests", dependencies: ["CXLedgerCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CXLedgerServerTests", dependencies: ["CXLedgerServer", "CXLedgerCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CXLedgerCore"]),
     ],

@@ -3,7 +3,7 @@ import Testing
 @testable import CXLedgerCore
 
 /// One RFC 8785 vector from jcs-vectors.json.
-struct JCSVector: Sendable, CustomTestStringConvertible {
+struct CanonicalJSONTestVector: Sendable, CustomTestStringConvertible {
     var why: String
     var input: String
     var canonical: String
@@ -12,7 +12,7 @@ struct JCSVector: Sendable, CustomTestStringConvertible {
 
 /// Loads the vectors from the repo's own fixture copy (CI clones only the repo), falling back to the shared
 /// test data next to the repo. Parsed with JSONParser itself; the canonical text is compared byte for byte.
-func loadJCSVectors() throws -> [JCSVector] {
+private func loadJCSVectors() throws -> [CanonicalJSONTestVector] {
     let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     let repoRoot = testDirectory.deletingLastPathComponent().deletingLastPathComponent()
     let candidates = [
@@ -27,20 +27,20 @@ func loadJCSVectors() throws -> [JCSVector] {
     return vectors.compactMap { v in
         guard let why = v["why"]?.stringValue, let input = v["input"]?.stringValue,
               let canonical = v["canonical"]?.stringValue else { return nil }
-        return JCSVector(why: why, input: input, canonical: canonical)
+        return CanonicalJSONTestVector(why: why, input: input, canonical: canonical)
     }
 }
 
-struct VectorFileMissing: Error, CustomStringConvertible {
+private struct VectorFileMissing: Error, CustomStringConvertible {
     var searched: [String]
     var description: String { "jcs-vectors.json not found; looked in \(searched)" }
 }
 
-func canonical(_ text: String) throws -> String {
+private func canonical(_ text: String) throws -> String {
     String(decoding: CanonicalJSON.encode(try JSONParser.parse(text)), as: UTF8.self)
 }
 
-func canonicalNumber(_ d: Double) -> String {
+private func canonicalNumber(_ d: Double) -> String {
     var out: [UInt8] = []
     CanonicalJSON.encodeNumber(d, into: &out)
     return String(decoding: out, as: UTF8.self)
@@ -52,7 +52,7 @@ func canonicalNumber(_ d: Double) -> String {
     }
 
     @Test(arguments: try loadJCSVectors())
-    func jcsVector(_ vector: JCSVector) throws {
+    func jcsVector(_ vector: CanonicalJSONTestVector) throws {
         let out = CanonicalJSON.encode(try JSONParser.parse(vector.input))
         #expect(out == Array(vector.canonical.utf8))
     }
@@ -67,11 +67,11 @@ func canonicalNumber(_ d: Double) -> String {
         (0.0, "0"), (-0.0, "0"), (1, "1"), (-1, "-1"), (0.1, "0.1"), (-0.5, "-0.5"),
         (4.5, "4.5"), (0.002, "0.002"), (1e-6, "0.000001"), (1.5e-6, "0.0000015"), (1e-7, "1e-7"),
         (1.25e-7, "1.25e-7"), (123e-20, "1.23e-18"), (1e20, "100000000000000000000"),
-        (1e21, "1e+21"), (1.5e21, "1.5e+21"), (1e30, "1e+30"), (123456789012345680000, "123456789012345680000"),
+        (1e21, "1e+21"), (1.5e21, "1.5e+21"), (1e30, "1e+30"), (123456789012345683968, "123456789012345680000"),
         (9007199254740991, "9007199254740991"), (9007199254740992, "9007199254740992"),
         (9007199254740994, "9007199254740994"), (18446744073709551616, "18446744073709552000"),
         (-9223372036854775808, "-9223372036854776000"), (333333333.33333329, "333333333.3333333"),
-        (5e-324, "5e-324"), (-5e-324, "-5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (.leastNonzeroMagnitude, "5e-324"), (-.leastNonzeroMagnitude, "-5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
         (2.2250738585072014e-308, "2.2250738585072014e-308"), (9.999999999999997e-7, "9.999999999999997e-7"),
         (0.000001234, "0.000001234"), (123.456, "123.456"), (1e16, "10000000000000000"),
         (12345678.9, "12345678.9"), (0.30000000000000004, "0.30000000000000004"),

@@ -125,18 +125,25 @@ public enum EventValidator {
             stream = "customer-" + customerId!
         }
 
-        var content = members
-        content.removeValue(forKey: "expectedVersion")
-        if nulls > 0 {
-            // An explicit null for an optional envelope field means the same as leaving it out.
-            content = content.filter { !$0.value.isNull }
+        let content: JSONValue
+        if versionValue == nil, nulls == 0, case .string(let postedId)? = idValue, postedId == id {
+            // The usual case: the posted envelope already is the content, and copying the dictionary would cost.
+            content = envelope
+        } else {
+            var members = members
+            members.removeValue(forKey: "expectedVersion")
+            if nulls > 0 {
+                // An explicit null for an optional envelope field means the same as leaving it out.
+                members = members.filter { !$0.value.isNull }
+            }
+            members["id"] = .string(id)
+            content = .object(members)
         }
-        content["id"] = .string(id)
 
         return ProposedEvent(id: id, type: type, customerId: customerId, caseId: caseId,
                              occurredAt: occurredAt, occurredAtTime: occurredAtTime, source: source,
                              data: data, metadata: metadata, expectedVersion: expectedVersion,
-                             stream: stream, content: .object(content))
+                             stream: stream, content: content)
     }
 
     private static func identifier(_ value: JSONValue?, field: String, required: Bool) throws(LedgerError) -> String? {

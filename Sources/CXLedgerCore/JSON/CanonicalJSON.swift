@@ -86,9 +86,12 @@ public enum CanonicalJSON {
             return
         }
         // Below 2^53 every integer is a distinct double, so its shortest digits are its own decimal digits.
-        if d.magnitude < 9_007_199_254_740_992, d == d.rounded(.towardZero) {
-            appendInteger(Int64(d), to: &out)
-            return
+        if d.magnitude < 9_007_199_254_740_992 {
+            let integer = Int64(d)
+            if Double(integer) == d {
+                appendInteger(integer, to: &out)
+                return
+            }
         }
 
         // Swift's description yields the shortest digits that round-trip, choosing the closest when several

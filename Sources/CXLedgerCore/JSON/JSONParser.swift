@@ -126,13 +126,15 @@ private struct Parser {
 
     /// Containers are tracked on explicit stacks rather than by recursion, so neither hostile nesting nor a
     /// generous maxDepth can exhaust a thread's stack (Dispatch worker threads may have only 512 KiB).
+    /// Elements and members of all open containers share two flat stacks; each container is built once, at
+    /// its exact size, when it closes, instead of growing (and, for dictionaries, rehashing) as it fills.
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
         if i == n { throw JSONParseError(message: "empty input", offset: i) }
 
-        var isObjectStack: [Bool] = []
-        var arrays: [[JSONValue]] = []
-        var objects: [[String: JSONValue]] = []
+        var frames: [(isObject: Bool, start: Int)] = []
+        var elements: [JSONValue] = []
+        var members: [(key: String, offset: Int, value: JSONValue)] = []
         var pendingKeys: [(key: String, offset: Int)] = []
         var value: JSONValue
 
@@ -141,7 +143,7 @@ private struct Parser {
             guard i < n else { throw unexpected(at: i) }
             switch p[i] {
             case Byte.openBrace:
-                guard isObjectStack.count < maxDepth else { throw tooDeep() }
+                guard frames.count < maxDepth else { throw tooDeep() }
                 i += 1
                 skipWhitespace()
                 if i < n && p[i] == Byte.closeBrace {
@@ -149,20 +151,18 @@ private struct Parser {
                     value = .object([:])
                 } else {
                     pendingKeys.append(try parseKeyAndColon())
-                    isObjectStack.append(true)
-                    objects.append([:])
+                    frames.append((true, members.count))
                     continue nextValue
                 }
             case Byte.openBracket:
-                guard isObjectStack.count < maxDepth else { throw tooDeep() }
+                guard frames.count < maxDepth else { throw tooDeep() }
                 i += 1
                 skipWhitespace()
                 if i < n && p[i] == Byte.closeBracket {
                     i += 1
                     value = .array([])
                 } else {
-                    isObjectStack.append(false)
-                    arrays.append([])
+                    frames.append((false, elements.count))
                     continue nextValue
                 }
             case Byte.quote:
@@ -184,7 +184,7 @@ private struct Parser {
 
             // Hand the finished value to its container, closing as many containers as end here.
             while true {
-                guard let inObject = isObjectStack.last else {
+                guard let frame = frames.last else {
                     skipWhitespace()
                     if i != n {
                         throw JSONParseError(message: "trailing characters after the JSON value at byte \(i)", offset: i)
@@ -192,12 +192,9 @@ private struct Parser {
                     return value
                 }
                 skipWhitespace()
-                if inObject {
+                if frame.isObject {
                     let pending = pendingKeys.removeLast()
-                    if objects[objects.count - 1].updateValue(value, forKey: pending.key) != nil {
-                        throw JSONParseError(message: "duplicate key \(Parser.quoted(pending.key)) at byte \(pending.offset)",
-                                             offset: pending.offset)
-                    }
+                    members.append((pending.key, pending.offset, value))
                     guard i < n else { throw unexpected(at: i) }
                     if p[i] == Byte.comma {
                         i += 1
@@ -207,10 +204,18 @@ private struct Parser {
                     }
                     guard p[i] == Byte.closeBrace else { throw unexpected(at: i) }
                     i += 1
-                    isObjectStack.removeLast()
-                    value = .object(objects.removeLast())
+                    frames.removeLast()
+                    var object = [String: JSONValue](minimumCapacity: members.count - frame.start)
+                    for member in members[frame.start...] {
+                        if object.updateValue(member.value, forKey: member.key) != nil {
+                            throw JSONParseError(message: "duplicate key \(Parser.quoted(member.key)) at byte \(member.offset)",
+                                                 offset: member.offset)
+                        }
+                    }
+                    members.removeSubrange(frame.start...)
+                    value = .object(object)
                 } else {
-                    arrays[arrays.count - 1].append(value)
+                    elements.append(value)
                     guard i < n else { throw unexpected(at: i) }
                     if p[i] == Byte.comma {
                         i += 1
@@ -218,8 +223,9 @@ private struct Parser {
                     }
                     guard p[i] == Byte.closeBracket else { throw unexpected(at: i) }
                     i += 1
-                    isObjectStack.removeLast()
-                    value = .array(arrays.removeLast())
+                    frames.removeLast()
+                    value = .array(Array(elements[frame.start...]))
+                    elements.removeSubrange(frame.start...)
                 }
             }
         }

@@ -1,0 +1,225 @@
+import Foundation
+import LMDB
+import Synchronization
+
+/// The append-only event log: positions, streams, idempotency, the case lifecycle and the hash chain.
+///
+/// ```swift
+/// let log = try EventLog(directory: dir)
+/// let event = try EventValidator.validate(JSONParser.parse(line))
+/// let answer = try log.append([event])       // fsynced when it returns
+/// let page = try log.events(from: 1, limit: 100)
+/// ```
+public final class EventLog: Sendable {
+    public let environment: Environment
+    public let databases: LogDatabases
+    private let observer: Mutex<(any EventObserver)?> = Mutex(nil)
+    let groupCommit: GroupCommit
+
+    /// Opens (creating when writable) the ledger in `directory`.
+    public init(directory: String, options: Environment.Options = .init(), groupCommitLimit: Int = 100_000) throws {
+        if !options.readOnly {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } else if !FileManager.default.fileExists(atPath: directory + "/data.mdb") {
+            throw LedgerError(code: .notFound, message: "no ledger in \(directory)")
+        }
+        environment = try Environment(path: directory, options: options)
+        databases = LogDatabases(try environment.openDatabases(LogDatabases.names))
+        groupCommit = GroupCommit(limit: groupCommitLimit)
+    }
+
+    /// Installs what must move with every append (the live projections).
+    public func setObserver(_ observer: (any EventObserver)?) {
+        self.observer.withLock { $0 = observer }
+    }
+
+    // MARK: Appending
+
+    /// Appends `events` atomically in one durable commit; throws `AppendFailure` and writes nothing
+    /// if any event is refused.
+    @discardableResult
+    public func append(_ events: [ProposedEvent]) throws -> [AppendedEvent] {
+        try environment.write { txn in try self.apply(events, in: txn) }
+    }
+
+    /// Appends through group commit: requests arriving together share one durable commit.
+    /// Each request stays atomic and cannot fail its neighbours.
+    @discardableResult
+    public func append(_ events: [ProposedEvent]) async throws -> [AppendedEvent] {
+        try await groupCommit.submit(events, to: self)
+    }
+
+    /// Applies one atomic request inside `txn`; the caller commits.
+    func apply(_ events: [ProposedEvent], in txn: borrowing WriteTransaction) throws -> [AppendedEvent] {
+        let db = databases
+        var head = try readHead(txn)
+        let startPosition = head.position
+        let now = Timestamp.now()
+        let recordedAt = head.recordedAt.map { max($0, now) } ?? now
+        let recordedAtText = recordedAt.rfc3339()
+        var previousHash = Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis
+        let observer = self.observer.withLock { $0 }
+        var results: [AppendedEvent] = []
+        results.reserveCapacity(events.count)
+        for (index, event) in events.enumerated() {
+            do {
+                if let stored = try storedAnswer(for: event, in: txn) {
+                    results.append(stored)
+                    continue
+                }
+                let current = try streamVersion(event.stream, in: txn)
+                if let expected = event.expectedVersion, expected != current {
+                    throw LedgerError(code: .versionConflict,
+                                      message: "stream \(event.stream) is at version \(current), not \(expected)",
+                                      field: "expectedVersion")
+                }
+                if let caseId = event.caseId {
+                    let state = try caseState(caseId, in: txn)
+                    let next = try CaseLifecycle.next(after: event, from: state) { try self.caseState($0, in: txn) != nil }
+                    if next != state {
+                        try txn.put(db.cases, key: caseId, value: CanonicalJSON.encode(next.json))
+                    }
+                }
+                let position = head.position + 1
+                let version = current + 1
+                let (record, hash) = StoredEnvelopeWriter.record(for: event, position: position, streamVersion: version,
+                                                                 recordedAt: recordedAtText, previousHash: previousHash)
+                try txn.put(db.events, key: BigEndianKey(position), value: record, append: true)
+                try txn.put(db.ids, key: event.id, value: BigEndianKey(position))
+                try txn.put(db.streams, key: event.stream, value: BigEndianKey(version))
+                try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: version),
+                            value: BigEndianKey(position))
+                try observer?.apply(RecordedEvent(event, position: position, streamVersion: version, recordedAt: recordedAt),
+                                    in: txn)
+                previousHash = hash
+                head = LogHead(position: position, hash: Hex.string(hash), recordedAt: recordedAt)
+                results.append(AppendedEvent(id: event.id, position: position, stream: event.stream,
+                                             streamVersion: version, hash: head.hash, alreadyStored: false))
+            } catch let error as LedgerError {
+                throw AppendFailure(index: index, error: error)
+            }
+        }
+        if head.position != startPosition {
+            var value: [UInt8] = []
+            withUnsafeBytes(of: UInt64(head.position).bigEndian) { value.append(contentsOf: $0) }
+            value.append(contentsOf: previousHash)
+            withUnsafeBytes(of: recordedAt.microseconds.bigEndian) { value.append(contentsOf: $0) }
+            try txn.put(db.meta, key: "head", value: value)
+        }
+        return results
+    }
+
+    /// The original answer when `event.id` is stored with the same content; `id_conflict` when
+    /// the content differs; nil when the id is new.
+    private func storedAnswer(for event: ProposedEvent, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> AppendedEvent? {
+        guard let positionBytes = try txn.get(databases.ids, key: event.id),
+              let position = positionBytes.withUnsafeBytes({ BigEndianKey.decode($0) }) else { return nil }
+        guard let stored = try storedEvent(at: Int(position), in: txn) else { return nil }
+        guard case .object(var members) = try stored.envelope() else { return nil }
+        let answer = AppendedEvent(id: event.id, position: Int(position),
+                                   stream: members["stream"]?.stringValue ?? "",
+                                   streamVersion: members["streamVersion"]?.intValue ?? 0,
+                                   hash: members["hash"]?.stringValue ?? "", alreadyStored: true)
+        for ledgerField in ["position", "stream", "streamVersion", "recordedAt", "hash"] {
+            members.removeValue(forKey: ledgerField)
+        }
+        guard CanonicalJSON.encode(.object(members)) == CanonicalJSON.encode(event.content) else {
+            throw LedgerError(code: .idConflict,
+                              message: "id \(event.id) is already stored at position \(position) with different content",
+                              field: "id")
+        }
+        return answer
+    }
+
+    // MARK: Reading
+
+    public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        try environment.read(body)
+    }
+
+    public func head() throws -> LogHead {
+        try read { txn in try readHead(txn) }
+    }
+
+    func readHead(_ txn: borrowing some ReadableTransaction & ~Copyable) throws -> LogHead {
+        guard let value = try txn.get(databases.meta, key: "head"), value.count == 48 else { return .empty }
+        return value.withUnsafeBytes { raw in
+            LogHead(position: Int(UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))),
+                    hash: Hex.string(raw[8..<40]),
+                    recordedAt: Timestamp(microseconds: Int64(bigEndian: raw.loadUnaligned(fromByteOffset: 40, as: Int64.self))))
+        }
+    }
+
+    public func streamVersion(_ stream: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
+        guard let value = try txn.get(databases.streams, key: stream) else { return 0 }
+        return value.withUnsafeBytes { BigEndianKey.decode($0).map(Int.init) ?? 0 }
+    }
+
+    public func caseState(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> CaseState? {
+        guard let value = try txn.get(databases.cases, key: caseId) else { return nil }
+        return try CaseState(json: JSONParser.parse(value))
+    }
+
+    public func storedEvent(at position: Int, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> StoredEvent? {
+        try BigEndianKey(position).withBytes { key in
+            try txn.withValue(databases.events, key: key) { raw in
+                guard let raw, raw.count > 4 else { return nil }
+                return StoredEvent(position: position, json: Array(StoredRecord(bytes: raw).json))
+            }
+        }
+    }
+
+    /// Stored events with position ≥ `from` (and ≤ `to`), oldest first, at most `limit` matching `filter`.
+    public func events(from: Int = 1, to: Int? = nil, limit: Int = .max, filter: EventFilter = .init()) throws -> [StoredEvent] {
+        try read { txn in try events(from: from, to: to, limit: limit, filter: filter, in: txn) }
+    }
+
+    public func events(from: Int, to: Int?, limit: Int, filter: EventFilter,
+                       in txn: borrowing some ReadableTransaction & ~Copyable) throws -> [StoredEvent] {
+        var out: [StoredEvent] = []
+        guard limit > 0 else { return out }
+        try forEachEvent(from: from, to: to, in: txn) { event in
+            if try filter.isEmpty || filter.matches(event.envelope()) { out.append(event) }
+            return out.count < limit
+        }
+        return out
+    }
+
+    /// Walks stored events from `from` in position order until `body` returns false.
+    public func forEachEvent(from: Int, to: Int? = nil, in txn: borrowing some ReadableTransaction & ~Copyable,
+                             _ body: (StoredEvent) throws -> Bool) throws {
+        try txn.scan(databases.events, from: BigEndianKey(max(from, 1))) { key, value in
+            guard let position = BigEndianKey.decode(key), value.count > 4 else { return false }
+            if let to, Int(position) > to { return false }
+            return try body(StoredEvent(position: Int(position), json: Array(StoredRecord(bytes: value).json)))
+        }
+    }
+
+    /// The events of `stream` in version order, or nil for an unknown stream.
+    public func stream(_ stream: String) throws -> [StoredEvent]? {
+        try read { txn in
+            let version = try streamVersion(stream, in: txn)
+            guard version > 0 else { return nil }
+            var out: [StoredEvent] = []
+            out.reserveCapacity(version)
+            var prefix = Array(stream.utf8)
+            prefix.append(0)
+            var positions: [Int] = []
+            try txn.scan(databases.streamEvents, from: prefix) { key, value in
+                guard key.count == prefix.count + 8, key.starts(with: prefix),
+                      let p = BigEndianKey.decode(value) else { return false }
+                positions.append(Int(p))
+                return true
+            }
+            for p in positions {
+                if let e = try storedEvent(at: p, in: txn) { out.append(e) }
+            }
+            return out
+        }
+    }
+
+    /// A consistent, compacted copy of the whole ledger into `directory`.
+    public func backup(to directory: String) throws {
+        try environment.copy(to: directory, compact: true)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import LMDB
+import Synchronization
+
+/// Coalesces concurrent append requests into one write transaction and one fsync.
+///
+/// Requests queue here; the writer thread drains everything queued, applies each request in a
+/// nested transaction (so a refused request leaves its neighbours alone), commits once and only
+/// then answers every request. While it commits, the next group gathers.
+final class GroupCommit: Sendable {
+    private struct Request {
+        let events: [ProposedEvent]
+        let continuation: CheckedContinuation<[AppendedEvent], any Error>
+    }
+
+    private struct Queue {
+        var requests: [Request] = []
+        var queuedEvents = 0
+        var drainScheduled = false
+    }
+
+    /// The most events that may wait; beyond it requests are refused with `unavailable`.
+    let limit: Int
+    private let queue = Mutex(Queue())
+    /// Called after each group commit with (requests, events, seconds) for metrics.
+    let commitListener = Mutex<(@Sendable (Int, Int, Double) -> Void)?>(nil)
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func submit(_ events: [ProposedEvent], to log: EventLog) async throws -> [AppendedEvent] {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted: Bool
+            let schedule: Bool
+            (accepted, schedule) = queue.withLock { q in
+                if q.queuedEvents > 0 && q.queuedEvents + events.count > limit { return (false, false) }
+                q.requests.append(Request(events: events, continuation: continuation))
+                q.queuedEvents += events.count
+                let schedule = !q.drainScheduled
+                q.drainScheduled = true
+                return (true, schedule)
+            }
+            guard accepted else {
+                continuation.resume(throwing: LedgerError(code: .unavailable,
+                                                          message: "the append queue is full (\(limit) events); retry shortly"))
+                return
+            }
+            if schedule { log.environment.onWriter { self.drain(log) } }
+        }
+    }
+
+    /// Runs on the writer thread.
+    private func drain(_ log: EventLog) {
+        let requests = queue.withLock { q in
+            let taken = q.requests
+            q.requests.removeAll(keepingCapacity: true)
+            q.queuedEvents = 0
+            q.drainScheduled = false
+            return taken
+        }
+        guard !requests.isEmpty else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        var outcomes: [Result<[AppendedEvent], any Error>] = []
+        do {
+            try log.environment.performWrite { txn in
+                // Rebuilt on every attempt: a full map aborts and retries the whole group.
+                outcomes = []
+                outcomes.reserveCapacity(requests.count)
+                for request in requests {
+                    do {
+                        let answer = try txn.nested { child in try log.apply(request.events, in: child) }
+                        outcomes.append(.success(answer))
+                    } catch let error as LMDBError {
+                        throw error // the transaction is spoilt; the whole group fails or retries
+                    } catch {
+                        outcomes.append(.failure(error))
+                    }
+                }
+            }
+        } catch {
+            for request in requests { request.continuation.resume(throwing: error) }
+            return
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let events = requests.reduce(0) { $0 + $1.events.count }
+        commitListener.withLock { $0 }?(requests.count, events, seconds)
+        for (request, outcome) in zip(requests, outcomes) { request.continuation.resume(with: outcome) }
+    }
+}

@@ -1,0 +1,16 @@
+/// One event as stored: its position and its canonical envelope (with `hash`), byte for byte.
+public struct StoredEvent: Sendable, Equatable {
+    public let position: Int
+    /// Canonical JSON of the stored envelope, as `replay` prints it.
+    public let json: [UInt8]
+
+    public var text: String { String(decoding: json, as: UTF8.self) }
+
+    public func envelope() throws -> JSONValue {
+        do { return try JSONParser.parse(json) } catch {
+            throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
+        }
+    }
+
+    public func recorded() throws -> RecordedEvent { try RecordedEvent(envelope: envelope()) }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import CXLedgerCore
+import Foundation
+
+/// `cxledger append`: NDJSON events into the ledger, in atomic batches.
+struct AppendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Append NDJSON events from a file or standard input, in atomic batches.")
+
+    @Option(help: "The data directory.") var data: String
+    @Option(help: "Lines per atomic batch.") var batch: Int = 10_000
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @Argument(help: "The NDJSON file (standard input when absent).") var file: String?
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        let handle: FileHandle
+        if let file {
+            guard let h = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot read \(file)") }
+            handle = h
+        } else {
+            handle = .standardInput
+        }
+        let log = try EventLog(directory: data)
+        let outcome = try EventImporter.run(handle: handle, batchSize: batch) { try log.append($0) }
+        var out = OutputBuffer()
+        if json {
+            out.line(CanonicalJSON.encode(outcome.json))
+        } else {
+            out.line("appended \(outcome.appended) events, \(outcome.alreadyPresent) already present")
+        }
+        out.flush()
+        if let failure = outcome.failure {
+            printError("line \(failure.line): \(failure.error.code.rawValue): \(failure.error.description); "
+                + "nothing from its batch was written")
+            throw ExitCode(1)
+        }
+    }
+}
