@@ -34,6 +34,8 @@ public final class Environment: @unchecked Sendable {
     public let path: String
     public let isReadOnly: Bool
     private let gate = ResizeGate()
+    /// mdb_dbi_open must not run in two transactions of one process at once.
+    private let dbiOpenLock = NSLock()
     private let writer: WriterThread?
     /// Stale reader slots cleared at open (left by crashed processes).
     public let staleReadersCleared: Int
@@ -76,8 +78,11 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Opens named databases; a writable environment creates missing ones.
+    /// On the writer thread inside a write, use `WriteTransaction.openDatabase` instead.
     public func openDatabases(_ names: [String]) throws -> [Database] {
         if isReadOnly {
+            dbiOpenLock.lock()
+            defer { dbiOpenLock.unlock() }
             return try gate.shared {
                 var txn: OpaquePointer?
                 try LMDBError.check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")

@@ -112,6 +112,11 @@ public struct WriteTransaction: ReadableTransaction, ~Copyable {
         try LMDBError.check(mdb_drop(handle, db.dbi, 0), "mdb_drop(\(db.name))")
     }
 
+    /// Deletes a database and its name from the environment.
+    public func drop(_ db: Database) throws {
+        try LMDBError.check(mdb_drop(handle, db.dbi, 1), "mdb_drop(\(db.name), delete)")
+    }
+
     /// Opens (creating if needed) a named database inside this transaction.
     public func openDatabase(_ name: String) throws -> Database {
         var dbi: MDB_dbi = 0

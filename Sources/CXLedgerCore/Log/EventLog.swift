@@ -105,6 +105,7 @@ public final class EventLog: Sendable {
             value.append(contentsOf: previousHash)
             withUnsafeBytes(of: recordedAt.microseconds.bigEndian) { value.append(contentsOf: $0) }
             try txn.put(db.meta, key: "head", value: value)
+            try observer?.didApply(upTo: head.position, in: txn)
         }
         return results
     }

@@ -1,0 +1,32 @@
+import LMDB
+
+/// A read model folded from the log, kept in its own LMDB databases and rebuildable from position 1.
+///
+/// Adding one is a new type plus its line in `ProjectionCatalog.all`.
+public protocol Projection: Sendable {
+    /// Its name in the API (`open-cases`).
+    static var name: String { get }
+    /// Bump when `apply` changes meaning: a stored projection of another version is rebuilt.
+    static var version: Int { get }
+    /// The databases it owns; the host gives each generation its own set.
+    static var tableNames: [String] { get }
+
+    /// Binds the projection to one generation's databases.
+    init(tables: ProjectionTables)
+
+    /// Folds one event in, inside the append (or rebuild) transaction.
+    func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws
+}
+
+/// The databases of one generation of a projection, by table name.
+public struct ProjectionTables: Sendable {
+    public let generation: Int
+    let databases: [String: Database]
+
+    public subscript(_ name: String) -> Database {
+        guard let db = databases[name] else { preconditionFailure("projection table \(name) was not declared") }
+        return db
+    }
+
+    public var all: [Database] { databases.keys.sorted().map { databases[$0]! } }
+}

@@ -1,0 +1,183 @@
+import LMDB
+import Synchronization
+
+/// Keeps the registered projections in step with the log and hands out their live generation.
+///
+/// The registry (`proj.registry`) records, per projection, its version, the generation whose
+/// databases are live, and its checkpoint; all three move in the same transaction as its data.
+public final class ProjectionHost: EventObserver {
+    public let log: EventLog
+    public let types: [any Projection.Type]
+    let registry: Database
+    /// Live instances by name; replaced when a rebuild swaps generations.
+    private let live: Mutex<[String: any Projection]> = Mutex([:])
+    /// Database handles already opened, by full name (dbi handles stay valid for the environment's life).
+    private let opened: Mutex<[String: Database]> = Mutex([:])
+
+    static func tableName(_ projection: String, generation: Int, table: String) -> String {
+        "p.\(projection).\(generation).\(table)"
+    }
+
+    /// Opens the projections of `log`. A writable ledger builds any projection that is new, behind,
+    /// or stored at another version; a read-only one reports them through `staleProjections`.
+    public init(log: EventLog, projections: [any Projection.Type] = ProjectionCatalog.all) throws {
+        self.log = log
+        types = projections
+        if log.environment.isReadOnly {
+            registry = try log.environment.openDatabases(["proj.registry"])[0]
+        } else {
+            registry = try log.environment.openDatabases(["proj.registry"])[0]
+            try prepareForWriting()
+            log.setObserver(self)
+        }
+    }
+
+    /// Projections whose stored version differs from the code's or that lag the log (read-only opens).
+    public func staleProjections() throws -> [String] {
+        let head = try log.head().position
+        return try types.compactMap { type in
+            let status = try self.status(of: type.name)
+            if status == nil || status!.version != type.version || status!.checkpoint < head { return type.name }
+            return nil
+        }
+    }
+
+    public func status(of name: String) throws -> ProjectionStatus? {
+        try log.read { txn in try status(of: name, in: txn) }
+    }
+
+    func status(of name: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> ProjectionStatus? {
+        guard let bytes = try txn.get(registry, key: name) else { return nil }
+        return ProjectionStatus(name: name, json: try JSONParser.parse(bytes))
+    }
+
+    func writeStatus(_ status: ProjectionStatus, in txn: borrowing WriteTransaction) throws {
+        try txn.put(registry, key: status.name, value: CanonicalJSON.encode(status.json))
+    }
+
+    /// Opens (in `txn`) the tables of one generation of `type`.
+    func tables(for type: any Projection.Type, generation: Int, in txn: borrowing WriteTransaction) throws -> ProjectionTables {
+        var dbs: [String: Database] = [:]
+        for table in type.tableNames {
+            let full = Self.tableName(type.name, generation: generation, table: table)
+            dbs[table] = try txn.openDatabase(full)
+        }
+        opened.withLock { o in for (_, db) in dbs { o[db.name] = db } }
+        return ProjectionTables(generation: generation, databases: dbs)
+    }
+
+    /// Opens the tables of one generation for reading (in a read-only process too).
+    func readTables(for type: any Projection.Type, generation: Int) throws -> ProjectionTables {
+        let names = type.tableNames.map { Self.tableName(type.name, generation: generation, table: $0) }
+        let known = opened.withLock { o in names.compactMap { o[$0] } }
+        if known.count == names.count {
+            return ProjectionTables(generation: generation, databases: Dictionary(uniqueKeysWithValues: zip(type.tableNames, known)))
+        }
+        let dbs = try log.environment.openDatabases(names)
+        opened.withLock { o in for db in dbs { o[db.name] = db } }
+        return ProjectionTables(generation: generation, databases: Dictionary(uniqueKeysWithValues: zip(type.tableNames, dbs)))
+    }
+
+    /// The live instance of `P`, for queries. In a read-only process this follows swaps made by the writer.
+    public func projection<P: Projection>(_ type: P.Type) throws -> P {
+        if !log.environment.isReadOnly, let p = live.withLock({ $0[P.name] }) as? P { return p }
+        guard let status = try status(of: P.name) else {
+            throw LedgerError(code: .notFound, message: "projection \(P.name) has not been built; run cxledger-rebuild \(P.name)")
+        }
+        return P(tables: try readTables(for: P.self, generation: status.generation))
+    }
+
+    /// Replaces the live instance (after a rebuild swapped generations).
+    func setLive(_ projection: any Projection, named name: String) {
+        live.withLock { $0[name] = projection }
+    }
+
+    // MARK: EventObserver
+
+    public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        let current = live.withLock { Array($0.values) }
+        for p in current { try p.apply(event, in: txn) }
+    }
+
+    public func didApply(upTo position: Int, in txn: borrowing WriteTransaction) throws {
+        let names = live.withLock { Array($0.keys) }
+        for name in names {
+            guard var status = try status(of: name, in: txn) else { continue }
+            status.checkpoint = position
+            try writeStatus(status, in: txn)
+        }
+    }
+
+    // MARK: Opening
+
+    /// Makes every projection live, building new, stale or lagging ones from the log first.
+    private func prepareForWriting() throws {
+        for type in types {
+            let existing = try status(of: type.name)
+            let head = try log.head().position
+            if let existing, existing.version == type.version {
+                let instance = try log.environment.write { txn in type.init(tables: try self.tables(for: type, generation: existing.generation, in: txn)) }
+                if existing.checkpoint < head {
+                    try fold(instance, named: type.name, from: existing.checkpoint + 1)
+                }
+                setLive(instance, named: type.name)
+            } else {
+                let generation = (existing?.generation ?? 0) + 1
+                let instance = try log.environment.write { txn in
+                    let tables = try self.tables(for: type, generation: generation, in: txn)
+                    for db in tables.all { try txn.clear(db) }
+                    return type.init(tables: tables)
+                }
+                try fold(instance, named: type.name, from: 1, initial: ProjectionStatus(
+                    name: type.name, version: type.version, generation: generation, checkpoint: 0))
+                if let existing, existing.generation != generation {
+                    try dropGeneration(type, existing.generation)
+                }
+                setLive(instance, named: type.name)
+            }
+        }
+    }
+
+    /// Folds log events from `from` into `instance` in bounded write transactions, recording progress.
+    func fold(_ instance: any Projection, named name: String, from: Int, initial: ProjectionStatus? = nil,
+              chunk: Int = 20_000, progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
+        var next = from
+        let log = self.log
+        while true {
+            let start = next
+            let (done, reached) = try log.environment.write { txn -> (Bool, Int) in
+                var status = try initial.map { s -> ProjectionStatus in
+                    var s = s
+                    s.checkpoint = start - 1
+                    return s
+                } ?? self.status(of: name, in: txn)!
+                var count = 0
+                var last = start - 1
+                try log.forEachEvent(from: start, in: txn) { stored in
+                    try instance.apply(stored.recorded(), in: txn)
+                    last = stored.position
+                    count += 1
+                    return count < chunk
+                }
+                status.checkpoint = last
+                try self.writeStatus(status, in: txn)
+                let head = try log.readHead(txn).position
+                return (last >= head, last)
+            }
+            progress?(reached, try log.head().position)
+            if done { return }
+            next = reached + 1
+        }
+    }
+
+    func dropGeneration(_ type: any Projection.Type, _ generation: Int) throws {
+        try log.environment.write { txn in
+            for table in type.tableNames {
+                let db = try txn.openDatabase(Self.tableName(type.name, generation: generation, table: table))
+                try txn.drop(db)
+            }
+        }
+        let prefix = "p.\(type.name).\(generation)."
+        opened.withLock { o in o = o.filter { !$0.key.hasPrefix(prefix) } }
+    }
+}
