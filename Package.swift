@@ -51,9 +51,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/cxledger-bench"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "CXLedgerCoreTests", dependencies: ["CXLedgerCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "CXLedgerCoreTests", dependencies: [
+            "CXLedgerCore", "LMDB",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "CXLedgerServerTests", dependencies: ["CXLedgerServer", "CXLedgerCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CXLedgerCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "CXLedgerCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
