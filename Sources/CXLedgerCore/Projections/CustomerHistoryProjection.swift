@@ -1,0 +1,243 @@
+import LMDB
+
+/// SPEC's customer-history projection: per customer a profile, counters and a timeline of every event
+/// about them, newest first.
+///
+/// Tables:
+/// - `customers`: `01` ‖ customerId → profile and counters; `02` ‖ caseId → the case's customer and whether it is closed.
+/// - `timeline`: customerId ‖ 00 ‖ position (big-endian) → occurredAt, type, caseId, channel, summary.
+/// - `links-cases`, `links-keys`: its own `RepeatLinker`, for `repeatIncidents`.
+public struct CustomerHistoryProjection: Projection {
+    public static let name = "customer-history"
+    public static let version = 1
+    public static let tableNames = ["customers", "timeline", "links-cases", "links-keys"]
+
+    let customers: Database
+    let timeline: Database
+    let linker: RepeatLinker
+
+    public init(tables: ProjectionTables) {
+        customers = tables["customers"]
+        timeline = tables["timeline"]
+        linker = RepeatLinker(cases: tables["links-cases"], keys: tables["links-keys"])
+    }
+
+    /// Profile and counters of one customer.
+    struct Record: Equatable {
+        var name: String?
+        var segment: String?
+        var followers = FollowerCounts()
+        var casesOpen = 0
+        var casesClosed = 0
+        var escalations = 0
+        var publicComplaints = 0
+        var repeatIncidents = 0
+        var disputedCloseouts = 0
+
+        init() {}
+
+        init?(_ raw: UnsafeRawBufferPointer) {
+            var r = ByteReader(raw)
+            name = r.optionalString()
+            segment = r.optionalString()
+            followers = FollowerCounts.read(from: &r, limit: raw.count)
+            casesOpen = r.int()
+            casesClosed = r.int()
+            escalations = r.int()
+            publicComplaints = r.int()
+            repeatIncidents = r.int()
+            disputedCloseouts = r.int()
+            guard r.isValid else { return nil }
+        }
+
+        func encoded() -> [UInt8] {
+            var w = ByteWriter(capacity: 96)
+            w.optionalString(name)
+            w.optionalString(segment)
+            followers.write(to: &w)
+            for n in [casesOpen, casesClosed, escalations, publicComplaints, repeatIncidents, disputedCloseouts] { w.int(n) }
+            return w.bytes
+        }
+    }
+
+    static func customerKey(_ id: String) -> [UInt8] { [1] + Array(id.utf8) }
+    static func caseKey(_ id: String) -> [UInt8] { [2] + Array(id.utf8) }
+
+    static func timelineKey(_ customerId: String, _ position: Int) -> [UInt8] {
+        var k = Array(customerId.utf8)
+        k.append(0)
+        withUnsafeBytes(of: UInt64(position).bigEndian) { k.append(contentsOf: $0) }
+        return k
+    }
+
+    // MARK: Apply
+
+    public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        let change = try linker.apply(event, in: txn)
+        if let change {
+            try update(change.customerId, in: txn) { $0.repeatIncidents += change.holds ? 1 : -1 }
+        }
+        guard let customer = event.customerId else { return }
+        try appendTimeline(customer, event, in: txn)
+        let d = event.data
+        switch event.type {
+        case .customerProfiled:
+            try update(customer, in: txn) { r in
+                if let n = d["name"]?.stringValue { r.name = n }
+                if let s = d["segment"]?.stringValue { r.segment = s }
+            }
+        case .customerInfluenceObserved:
+            guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
+            try update(customer, in: txn) { $0.followers.observe(channel: channel, followers: n) }
+        case .interactionRecorded:
+            guard d["public"]?.boolValue == true, d["direction"]?.stringValue == "inbound" else { return }
+            try update(customer, in: txn) { $0.publicComplaints += 1 }
+        case .caseOpened:
+            guard let caseId = event.caseId else { return }
+            try txn.put(customers, key: Self.caseKey(caseId), value: Self.caseValue(customer, closed: false))
+            try update(customer, in: txn) { $0.casesOpen += 1 }
+        case .caseEscalated:
+            try update(customer, in: txn) { $0.escalations += 1 }
+        case .caseCloseoutDisputed:
+            try update(customer, in: txn) { $0.disputedCloseouts += 1 }
+        case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
+            guard let caseId = event.caseId, let owner = try caseOwner(caseId, in: txn) else { return }
+            let closing = event.type != .caseReopened
+            try txn.put(customers, key: Self.caseKey(caseId), value: Self.caseValue(owner, closed: closing))
+            try update(owner, in: txn) { r in
+                r.casesOpen += closing ? -1 : 1
+                r.casesClosed += closing ? 1 : -1
+            }
+        default:
+            return
+        }
+    }
+
+    static func caseValue(_ customer: String, closed: Bool) -> [UInt8] { [closed ? 1 : 0] + Array(customer.utf8) }
+
+    /// The customer the case was opened for (open/closed counts follow the case, whatever later events say).
+    private func caseOwner(_ caseId: String, in txn: borrowing WriteTransaction) throws -> String? {
+        guard let v = try txn.get(customers, key: Self.caseKey(caseId)), !v.isEmpty else { return nil }
+        return String(decoding: v[1...], as: UTF8.self)
+    }
+
+    private func update(_ customer: String, in txn: borrowing WriteTransaction, _ change: (inout Record) -> Void) throws {
+        let key = Self.customerKey(customer)
+        var r = try key.withBytes { k in try txn.withValue(customers, key: k) { $0.flatMap(Record.init) } } ?? Record()
+        change(&r)
+        try txn.put(customers, key: key, value: r.encoded())
+    }
+
+    private func appendTimeline(_ customer: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        var w = ByteWriter(capacity: 96)
+        w.time(event.occurredAt)
+        w.string(event.type.rawValue)
+        w.optionalString(event.caseId)
+        w.optionalString(event.data["channel"]?.stringValue)
+        w.optionalString(Self.summary(of: event))
+        try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: w.bytes)
+    }
+
+    /// A one-line account of an event for the timeline: the field that best says what happened.
+    static func summary(of event: RecordedEvent) -> String? {
+        let d = event.data
+        func s(_ key: String) -> String? { d[key]?.stringValue }
+        switch event.type {
+        case .customerProfiled: return [s("name"), s("segment")].compactMap { $0 }.joined(separator: ", ")
+        case .customerInfluenceObserved: return d["followers"]?.intValue.map { "\($0) followers" + (s("handle").map { " as \($0)" } ?? "") }
+        case .interactionRecorded, .caseOpened, .caseSituationSummarized: return s("summary")
+        case .caseRecategorized, .caseEscalated, .caseCloseoutDisputed, .caseClosed, .caseReopened: return s("reason")
+        case .caseDeescalated, .caseReturnedToSOP: return s("justification")
+        case .caseAssigned: return s("owner").map { "assigned to \($0)" }
+        case .caseMeetingHeld: return s("outcome") ?? s("kind").map { "\($0) meeting" }
+        case .casePlanAgreed: return "get-well plan with \(d["successCriteria"]?.arrayValue?.count ?? 0) criteria"
+        case .caseCriterionMet: return s("criterionId").map { "criterion \($0) met" }
+        case .caseResolutionProposed: return s("resolution")
+        case .caseCloseoutAccepted: return s("by").map { "close-out accepted by \($0)" } ?? "close-out accepted"
+        case .caseLinked: return [s("relation"), s("relatedCaseId")].compactMap { $0 }.joined(separator: " ")
+        case .caseSatisfactionRated: return d["score"]?.intValue.map { "rated \($0)/5" + (s("comment").map { ": \($0)" } ?? "") }
+        case .reviewHeld, .slaPolicySet: return nil
+        }
+    }
+
+    // MARK: Queries
+
+    /// `GET /v1/customers/{customerId}/history`: profile, counters and up to `limit` timeline entries with
+    /// position < `before`, newest first; nil for a customer the ledger has no event about.
+    public func history(_ customerId: String, limit: Int = 50, before: Int? = nil,
+                        in txn: borrowing some ReadableTransaction & ~Copyable) throws -> JSONValue? {
+        guard limit >= 1, limit <= 1000 else {
+            throw LedgerError(code: .invalidQuery, message: "limit must be from 1 to 1000", field: "limit")
+        }
+        if let before, before < 1 {
+            throw LedgerError(code: .invalidQuery, message: "before must be a position of at least 1", field: "before")
+        }
+        let record = try Self.customerKey(customerId).withBytes { k in
+            try txn.withValue(customers, key: k) { $0.flatMap(Record.init) }
+        }
+        let prefix = Array(customerId.utf8) + [0]
+        var entries: [JSONValue] = []
+        var lastPosition: Int?
+        var more = false
+        var known = record != nil
+        try txn.scan(timeline, from: Self.timelineKey(customerId, (before ?? Int(Int64.max)) - 1), reverse: true) { key, value in
+            guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
+            known = true
+            let position = Int(BigEndianKey.decode(UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0)
+            if let before, position >= before { return true }
+            if entries.count == limit {
+                more = true
+                return false
+            }
+            var r = ByteReader(value)
+            let occurred = r.time()
+            let type = r.string()
+            let caseId = r.optionalString()
+            let channel = r.optionalString()
+            let summary = r.optionalString()
+            entries.append(.object([
+                "position": .number(Double(position)),
+                "occurredAt": .string(occurred.rfc3339()),
+                "type": .string(type),
+                "caseId": caseId.map { .string($0) } ?? .null,
+                "channel": channel.map { .string($0) } ?? .null,
+                "summary": summary.map { .string($0) } ?? .null,
+            ]))
+            lastPosition = position
+            return true
+        }
+        if !known {
+            // A page past the oldest entry of a known customer is empty, not unknown.
+            known = try firstTimelineKey(prefix, in: txn)
+        }
+        guard known else { return nil }
+        let r = record ?? Record()
+        return .object([
+            "customerId": .string(customerId),
+            "profile": .object([
+                "name": r.name.map { .string($0) } ?? .null,
+                "segment": r.segment.map { .string($0) } ?? .null,
+                "followers": r.followers.largest.map { .number(Double($0)) } ?? .null,
+            ]),
+            "counters": .object([
+                "casesOpen": .number(Double(r.casesOpen)),
+                "casesClosed": .number(Double(r.casesClosed)),
+                "escalations": .number(Double(r.escalations)),
+                "publicComplaints": .number(Double(r.publicComplaints)),
+                "repeatIncidents": .number(Double(r.repeatIncidents)),
+                "disputedCloseouts": .number(Double(r.disputedCloseouts)),
+            ]),
+            "timeline": .array(entries),
+            "nextBefore": more ? lastPosition.map { .number(Double($0)) } ?? .null : .null,
+        ])
+    }
+
+    private func firstTimelineKey(_ prefix: [UInt8], in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Bool {
+        var found = false
+        try txn.scan(timeline, from: prefix) { key, _ in
+            found = key.starts(with: prefix)
+            return false
+        }
+        return found
+    }
+}

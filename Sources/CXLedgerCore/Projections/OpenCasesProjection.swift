@@ -1,0 +1,166 @@
+import LMDB
+
+/// SPEC's open-cases projection: every case's record (closed ones too), an urgency index of the cases not
+/// closed, and what opening a case needs to know (customer segments, SLA policies).
+///
+/// Tables:
+/// - `cases`: caseId → `CaseRecord` (binary).
+/// - `urgency`: `01` ‖ UrgencyKey → caseId, and `02` ‖ customerId ‖ 00 ‖ UrgencyKey → caseId, for cases not closed.
+/// - `settings`: `01` ‖ customerId → latest segment; `02` ‖ segment ‖ 00 ‖ channel → latest policy
+///   (channel empty for the segment-wide one). Overwriting keeps "the last appended before the opening".
+public struct OpenCasesProjection: Projection {
+    public static let name = "open-cases"
+    public static let version = 1
+    public static let tableNames = ["cases", "urgency", "settings"]
+
+    let cases: Database
+    let urgency: Database
+    let settings: Database
+
+    public init(tables: ProjectionTables) {
+        cases = tables["cases"]
+        urgency = tables["urgency"]
+        settings = tables["settings"]
+    }
+
+    // MARK: Keys
+
+    static func segmentKey(_ customerId: String) -> [UInt8] { [1] + Array(customerId.utf8) }
+
+    static func policyKey(_ segment: String, _ channel: String?) -> [UInt8] {
+        [2] + Array(segment.utf8) + [0] + Array((channel ?? "").utf8)
+    }
+
+    static func globalKey(_ k: UrgencyKey) -> [UInt8] { [1] + k.bytes }
+
+    static func customerPrefix(_ customerId: String) -> [UInt8] { [2] + Array(customerId.utf8) + [0] }
+
+    // MARK: Apply
+
+    public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        switch event.type {
+        case .customerProfiled:
+            if let segment = event.data["segment"]?.stringValue, let customer = event.customerId {
+                try txn.put(settings, key: Self.segmentKey(customer), value: segment)
+            }
+        case .slaPolicySet:
+            guard let segment = event.data["segment"]?.stringValue, let policy = SLAPolicy(data: event.data) else { return }
+            var w = ByteWriter(capacity: 16)
+            w.int(policy.firstResponseMinutes)
+            w.int(policy.resolutionHours)
+            try txn.put(settings, key: Self.policyKey(segment, event.data["channel"]?.stringValue), value: w.bytes)
+        case .customerInfluenceObserved, .reviewHeld:
+            return
+        default:
+            guard let caseId = event.caseId else { return }
+            try applyToCase(caseId, event, in: txn)
+        }
+    }
+
+    private func applyToCase(_ caseId: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        let before: CaseRecord?
+        var after: CaseRecord
+        if event.type == .caseOpened {
+            before = nil
+            let segment = try event.customerId.flatMap { c in
+                try txn.get(settings, key: Self.segmentKey(c)).map { String(decoding: $0, as: UTF8.self) }
+            }
+            after = CaseFold.opened(event, segment: segment,
+                                    policy: try segment.flatMap { try policy(segment: $0, channel: event.data["channel"]?.stringValue, in: txn) })
+        } else {
+            guard let stored = try record(caseId, in: txn) else { return }
+            before = stored
+            after = stored
+            CaseFold.apply(event, to: &after)
+        }
+        let oldKey = before.flatMap { $0.isClosed ? nil : UrgencyKey($0) }
+        let newKey = after.isClosed ? nil : UrgencyKey(after)
+        if oldKey != newKey {
+            if let oldKey, let b = before {
+                try txn.delete(urgency, key: Self.globalKey(oldKey))
+                try txn.delete(urgency, key: Self.customerPrefix(b.customerId) + oldKey.bytes)
+            }
+            if let newKey {
+                try txn.put(urgency, key: Self.globalKey(newKey), value: caseId)
+                try txn.put(urgency, key: Self.customerPrefix(after.customerId) + newKey.bytes, value: caseId)
+            }
+        }
+        try txn.put(cases, key: caseId, value: after.encoded())
+    }
+
+    /// SPEC's choice: the latest policy for the segment and channel, else the latest for the segment with no channel.
+    func policy(segment: String, channel: String?, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> SLAPolicy? {
+        func read(_ key: [UInt8]) throws -> SLAPolicy? {
+            try key.withBytes { k in
+                try txn.withValue(settings, key: k) { raw in
+                    guard let raw else { return nil }
+                    var r = ByteReader(raw)
+                    return SLAPolicy(firstResponseMinutes: r.int(), resolutionHours: r.int())
+                }
+            }
+        }
+        if let channel, let p = try read(Self.policyKey(segment, channel)) { return p }
+        return try read(Self.policyKey(segment, nil))
+    }
+
+    // MARK: Queries
+
+    /// The stored record of a case (open or closed), or nil for an unknown case.
+    public func record(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> CaseRecord? {
+        try caseId.withBytes { k in
+            try txn.withValue(cases, key: k) { raw in raw.flatMap { CaseRecord(decoding: $0) } }
+        }
+    }
+
+    /// `GET /v1/cases/{caseId}`: the case object with breaches judged at `now`, or nil for an unknown case.
+    public func caseView(_ caseId: String, now: Timestamp, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> JSONValue? {
+        try record(caseId, in: txn)?.json(now: now)
+    }
+
+    /// `GET /v1/cases/open`: the cases not closed, most urgent first, filtered, one page from `filter.cursor`.
+    /// `nextCursor` is nil when no further case matches.
+    public func list(filter: OpenCasesFilter, now: Timestamp,
+                     in txn: borrowing some ReadableTransaction & ~Copyable) throws -> (cases: [JSONValue], nextCursor: String?) {
+        guard filter.limit >= 1, filter.limit <= OpenCasesFilter.maxLimit else {
+            throw LedgerError(code: .invalidQuery, message: "limit must be from 1 to \(OpenCasesFilter.maxLimit)", field: "limit")
+        }
+        var after: UrgencyKey?
+        if let cursor = filter.cursor {
+            guard let k = UrgencyKey(cursor: cursor) else {
+                throw LedgerError(code: .invalidQuery, message: "cursor is not one this ledger gave out", field: "cursor")
+            }
+            after = k
+        }
+        let prefix = filter.customerId.map(Self.customerPrefix) ?? [1]
+        let start = prefix + (after?.bytes ?? [])
+        var page: [JSONValue] = []
+        var lastKey: [UInt8]?
+        var more = false
+        try txn.scan(urgency, from: start) { key, value in
+            guard key.starts(with: prefix), key.count == prefix.count + UrgencyKey.size else { return false }
+            let urgencyBytes = key[prefix.count...]
+            if let after, urgencyBytes.elementsEqual(after.bytes) { return true }
+            guard let r = try txn.withValue(cases, key: value, { $0.flatMap { CaseRecord(decoding: $0) } }),
+                  filter.matches(r, now: now) else { return true }
+            if page.count == filter.limit {
+                more = true
+                return false
+            }
+            page.append(r.json(now: now))
+            lastKey = Array(urgencyBytes)
+            return true
+        }
+        return (page, more ? lastKey.map(Hex.string) : nil)
+    }
+
+    /// The number of cases not closed (for metrics and tests).
+    public func openCount(in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
+        var n = 0
+        try txn.scan(urgency, from: [UInt8(1)]) { key, _ in
+            guard key.first == 1 else { return false }
+            n += 1
+            return true
+        }
+        return n
+    }
+}

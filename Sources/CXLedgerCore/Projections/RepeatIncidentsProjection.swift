@@ -1,0 +1,29 @@
+import LMDB
+
+/// SPEC's repeat-incidents projection: links suggested by the 30-day same-category rule, held by the later
+/// case, confirmed or rejected by `case.linked`; see `RepeatLinker` for the rule and its tables.
+public struct RepeatIncidentsProjection: Projection {
+    public static let name = "repeat-incidents"
+    public static let version = 1
+    public static let tableNames = ["cases", "keys"]
+
+    let linker: RepeatLinker
+
+    public init(tables: ProjectionTables) {
+        linker = RepeatLinker(cases: tables["cases"], keys: tables["keys"])
+    }
+
+    public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        try linker.apply(event, in: txn)
+    }
+
+    /// `GET /v1/cases/{caseId}/related`, or nil for an unknown case.
+    public func related(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> JSONValue? {
+        guard let e = try linker.entry(caseId, in: txn) else { return nil }
+        return .object([
+            "caseId": .string(caseId),
+            "links": .array(e.links.map(\.json)),
+            "laterRepeats": .array(try linker.laterRepeats(of: caseId, in: txn).map { .string($0) }),
+        ])
+    }
+}

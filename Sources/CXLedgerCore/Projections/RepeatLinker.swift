@@ -1,0 +1,159 @@
+import LMDB
+
+/// SPEC's repeat-incident rule over two tables, embedded by every projection that needs to know which cases
+/// hold links (repeat-incidents itself, customer-history's counter, at-risk's score), so each stays
+/// independently rebuildable.
+///
+/// Decision on `case.recategorized`: suggestions are made once, at opening, with the categories of that
+/// moment; a later recategorisation neither adds nor withdraws suggestions, but later openings match the
+/// case's current category.
+///
+/// Tables (names given by the embedding projection):
+/// - cases: caseId → customerId, category, closedAt?, links.
+/// - keys: `01` ‖ customerId ‖ 00 ‖ category ‖ 00 ‖ caseId → ∅ (every case, to find candidates);
+///   `02` ‖ earlierCaseId ‖ 00 ‖ laterCaseId → ∅ while the later case holds an active link to it.
+public struct RepeatLinker: Sendable {
+    public static let window: Int64 = 30
+
+    let cases: Database
+    let keys: Database
+
+    public init(cases: Database, keys: Database) {
+        self.cases = cases
+        self.keys = keys
+    }
+
+    /// One case as the rule sees it.
+    public struct Entry: Sendable, Equatable {
+        public var customerId: String
+        public var category: String
+        public var closed: Bool
+        public var closedAt: Timestamp?
+        public var links: [RepeatLink]
+
+        public var holdsActiveLink: Bool { links.contains { $0.isActive } }
+
+        func encoded() -> [UInt8] {
+            var w = ByteWriter(capacity: 64)
+            w.string(customerId)
+            w.string(category)
+            w.bool(closed)
+            w.optionalTime(closedAt)
+            w.int(links.count)
+            for l in links { l.write(to: &w) }
+            return w.bytes
+        }
+
+        init(customerId: String, category: String) {
+            self.customerId = customerId
+            self.category = category
+            closed = false
+            closedAt = nil
+            links = []
+        }
+
+        init?(_ raw: UnsafeRawBufferPointer) {
+            var r = ByteReader(raw)
+            customerId = r.string()
+            category = r.string()
+            closed = r.bool()
+            closedAt = r.optionalTime()
+            links = (0..<max(0, min(r.int(), raw.count))).map { _ in RepeatLink.read(from: &r) }
+            guard r.isValid else { return nil }
+        }
+    }
+
+    /// A case whose "holds a suggested or confirmed link" changed.
+    public struct HoldChange: Sendable, Equatable {
+        public var caseId: String
+        public var customerId: String
+        public var holds: Bool
+    }
+
+    static func categoryPrefix(_ customerId: String, _ category: String) -> [UInt8] {
+        [1] + Array(customerId.utf8) + [0] + Array(category.utf8) + [0]
+    }
+
+    static func laterPrefix(_ earlier: String) -> [UInt8] { [2] + Array(earlier.utf8) + [0] }
+
+    public func entry(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Entry? {
+        try caseId.withBytes { k in try txn.withValue(cases, key: k) { $0.flatMap(Entry.init) } }
+    }
+
+    /// Folds `event` in; returns the change of "holds a link" it caused, if any.
+    @discardableResult
+    public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws -> HoldChange? {
+        guard event.type.isCaseEvent, let caseId = event.caseId else { return nil }
+        switch event.type {
+        case .caseOpened:
+            return try open(caseId, event, in: txn)
+        case .caseRecategorized:
+            guard let category = event.data["category"]?.stringValue, var e = try entry(caseId, in: txn),
+                  e.category != category else { return nil }
+            try txn.delete(keys, key: Self.categoryPrefix(e.customerId, e.category) + Array(caseId.utf8))
+            e.category = category
+            try txn.put(keys, key: Self.categoryPrefix(e.customerId, e.category) + Array(caseId.utf8), value: [UInt8]())
+            try txn.put(cases, key: caseId, value: e.encoded())
+        case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
+            guard var e = try entry(caseId, in: txn) else { return nil }
+            e.closed = event.type != .caseReopened
+            e.closedAt = e.closed ? event.occurredAt : nil
+            try txn.put(cases, key: caseId, value: e.encoded())
+        case .caseLinked:
+            guard let related = event.data["relatedCaseId"]?.stringValue,
+                  let relation = event.data["relation"]?.stringValue, var e = try entry(caseId, in: txn) else { return nil }
+            let held = e.holdsActiveLink
+            let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
+            if let i = e.links.firstIndex(where: { $0.relatedCaseId == related }) {
+                e.links[i].status = status
+                e.links[i].relation = relation
+            } else {
+                e.links.append(RepeatLink(relatedCaseId: related, status: status, relation: relation, basis: nil))
+            }
+            let laterKey = Self.laterPrefix(related) + Array(caseId.utf8)
+            if status == .rejected { try txn.delete(keys, key: laterKey) } else { try txn.put(keys, key: laterKey, value: [UInt8]()) }
+            try txn.put(cases, key: caseId, value: e.encoded())
+            if held != e.holdsActiveLink {
+                return HoldChange(caseId: caseId, customerId: e.customerId, holds: e.holdsActiveLink)
+            }
+        default:
+            return nil
+        }
+        return nil
+    }
+
+    private func open(_ caseId: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws -> HoldChange? {
+        let customer = event.customerId ?? ""
+        var e = Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "")
+        let prefix = Self.categoryPrefix(customer, e.category)
+        let windowStart = event.occurredAt.adding(days: -Self.window)
+        var candidates: [String] = []
+        try txn.scan(keys, from: prefix) { key, _ in
+            guard key.starts(with: prefix) else { return false }
+            candidates.append(String(decoding: key[prefix.count...], as: UTF8.self))
+            return true
+        }
+        for other in candidates where other != caseId {
+            guard let o = try entry(other, in: txn) else { continue }
+            if o.closed, let closedAt = o.closedAt, closedAt < windowStart { continue }
+            e.links.append(RepeatLink(relatedCaseId: other, status: .suggested, relation: nil,
+                                      basis: .init(category: e.category, relatedClosedAt: o.closed ? o.closedAt : nil)))
+            try txn.put(keys, key: Self.laterPrefix(other) + Array(caseId.utf8), value: [UInt8]())
+        }
+        try txn.put(keys, key: prefix + Array(caseId.utf8), value: [UInt8]())
+        try txn.put(cases, key: caseId, value: e.encoded())
+        return e.links.isEmpty ? nil : HoldChange(caseId: caseId, customerId: customer, holds: true)
+    }
+
+    /// The later cases holding an active link to `caseId`, in caseId order.
+    public func laterRepeats(of caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> [String] {
+        let prefix = Self.laterPrefix(caseId)
+        var out: [String] = []
+        try txn.scan(keys, from: prefix) { key, _ in
+            guard key.starts(with: prefix) else { return false }
+            out.append(String(decoding: key[prefix.count...], as: UTF8.self))
+            return true
+        }
+        return out
+    }
+}
