@@ -132,6 +132,13 @@ public final class Environment: @unchecked Sendable {
         return try await writer.run { try self.performWrite(body) }
     }
 
+    /// Runs `job` on the writer thread and waits: for work that must not interleave with other
+    /// writes, such as a transaction followed by swapping in-memory state. `job` calls `performWrite`.
+    public func onWriterSync<R: Sendable>(_ job: @escaping @Sendable () throws -> R) throws -> R {
+        guard let writer else { throw LMDBError(code: EACCES, operation: "write on a read-only environment") }
+        return try writer.runSync(job)
+    }
+
     /// Puts a job on the writer thread without waiting; the job calls `performWrite` itself.
     /// For callers (group commit) that gather requests on the writer thread.
     public func onWriter(_ job: @escaping @Sendable () -> Void) {

@@ -1,6 +1,8 @@
 import Foundation
 
 /// Appends NDJSON events in atomic batches of N lines, stopping at the first bad line.
+///
+/// Lines are decoded and validated on a second thread while the previous batch commits.
 public enum EventImporter {
     /// How an import ended.
     public struct Outcome: Sendable {
@@ -22,6 +24,13 @@ public enum EventImporter {
         }
     }
 
+    /// One decoded batch, or the line that could not be decoded.
+    private enum Batch: Sendable {
+        case events([ProposedEvent], firstLine: Int)
+        case bad(line: Int, error: LedgerError)
+        case readFailed(String)
+    }
+
     /// Turns one NDJSON line into a validated event.
     public static func decode(_ line: ArraySlice<UInt8>) throws(LedgerError) -> ProposedEvent {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
@@ -37,41 +46,62 @@ public enum EventImporter {
     /// Reads `handle` to its end, handing each batch of up to `batchSize` events to `append`.
     public static func run(handle: FileHandle, batchSize: Int,
                            append: ([ProposedEvent]) throws -> [AppendedEvent]) throws -> Outcome {
-        var reader = NDJSONLineReader(handle: handle)
-        var outcome = Outcome()
-        var batch: [ProposedEvent] = []
-        var batchFirstLine = 1
-        batch.reserveCapacity(batchSize)
-
-        func flush() throws -> Bool {
-            guard !batch.isEmpty else { return true }
+        let handoff = BoundedHandoff<Batch>(capacity: 2)
+        // FileHandle is not Sendable, but only the producer thread touches it from here on.
+        nonisolated(unsafe) let input = handle
+        let producer = Thread {
+            var reader = NDJSONLineReader(handle: input)
+            var batch: [ProposedEvent] = []
+            var firstLine = 1
             do {
-                let answers = try append(batch)
-                for a in answers { if a.alreadyStored { outcome.alreadyPresent += 1 } else { outcome.appended += 1 } }
-            } catch let failure as AppendFailure {
-                outcome.failure = (batchFirstLine + failure.index, failure.error)
-                return false
-            } catch let error as LedgerError {
-                outcome.failure = (batchFirstLine, error)
-                return false
-            }
-            batch.removeAll(keepingCapacity: true)
-            return true
-        }
-
-        while let line = try reader.next() {
-            if batch.isEmpty { batchFirstLine = reader.lineNumber }
-            do {
-                batch.append(try decode(line))
+                while let line = try reader.next() {
+                    if batch.isEmpty { firstLine = reader.lineNumber }
+                    do throws(LedgerError) {
+                        batch.append(try decode(line))
+                    } catch {
+                        // The batch holding a bad line is not written at all.
+                        _ = handoff.put(.bad(line: reader.lineNumber, error: error))
+                        handoff.finish()
+                        return
+                    }
+                    if batch.count >= batchSize {
+                        guard handoff.put(.events(batch, firstLine: firstLine)) else { return }
+                        batch = []
+                        batch.reserveCapacity(batchSize)
+                    }
+                }
+                if !batch.isEmpty { _ = handoff.put(.events(batch, firstLine: firstLine)) }
             } catch {
-                outcome.failure = (reader.lineNumber, error)
-                return outcome
+                _ = handoff.put(.readFailed("\(error)"))
             }
-            if batch.count >= batchSize {
-                guard try flush() else { return outcome }
+            handoff.finish()
+        }
+        producer.stackSize = 8 << 20
+        producer.start()
+        defer { handoff.cancel() }
+
+        var outcome = Outcome()
+        while let item = handoff.take() {
+            switch item {
+            case .events(let events, let firstLine):
+                do {
+                    for a in try append(events) {
+                        if a.alreadyStored { outcome.alreadyPresent += 1 } else { outcome.appended += 1 }
+                    }
+                } catch let failure as AppendFailure {
+                    outcome.failure = (firstLine + failure.index, failure.error)
+                    return outcome
+                } catch let error as LedgerError {
+                    outcome.failure = (firstLine, error)
+                    return outcome
+                }
+            case .bad(let line, let error):
+                outcome.failure = (line, error)
+                return outcome
+            case .readFailed(let message):
+                throw LedgerError(code: .invalidJSON, message: "cannot read the input: \(message)")
             }
         }
-        _ = try flush()
         return outcome
     }
 }

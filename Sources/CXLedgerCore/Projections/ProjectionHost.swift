@@ -13,6 +13,8 @@ public final class ProjectionHost: EventObserver {
     private let live: Mutex<[String: any Projection]> = Mutex([:])
     /// Database handles already opened, by full name (dbi handles stay valid for the environment's life).
     private let opened: Mutex<[String: Database]> = Mutex([:])
+    /// Rebuilds under way in this process, by projection name.
+    let rebuilds: Mutex<[String: RebuildProgress]> = Mutex([:])
 
     static func tableName(_ projection: String, generation: Int, table: String) -> String {
         "p.\(projection).\(generation).\(table)"

@@ -1,0 +1,148 @@
+import Foundation
+import LMDB
+
+/// Blue/green rebuilds and consistency checks of projections.
+extension ProjectionHost {
+    /// Rebuilds `type` from position 1 into a fresh generation beside the live one, in bounded
+    /// write transactions, and swaps it in atomically once it has caught up with the log.
+    /// Readers keep the old generation until the swap; appends keep flowing between chunks.
+    public func rebuild(_ type: any Projection.Type, chunk: Int = 10_000,
+                        progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws {
+        let name = type.name
+        let started = Date()
+        let current = try status(of: name)
+        let generation = (current?.generation ?? 0) + 1
+        let instance = try log.environment.write { txn in
+            let tables = try self.tables(for: type, generation: generation, in: txn)
+            for db in tables.all { try txn.clear(db) }
+            return type.init(tables: tables)
+        }
+        var next = 1
+        while true {
+            let start = next
+            // The chunk, the final catch-up and the swap run as one job on the writer thread, so no
+            // append can slip in between the last folded event and the swap.
+            let (reached, head, swapped) = try log.environment.onWriterSync { () -> (Int, Int, Bool) in
+                let (reached, head, swapped) = try self.log.environment.performWrite { txn -> (Int, Int, Bool) in
+                    let reached = try self.foldChunk(instance, from: start, limit: chunk, in: txn)
+                    let head = try self.log.readHead(txn).position
+                    guard reached >= head else { return (reached, head, false) }
+                    try self.writeStatus(ProjectionStatus(name: name, version: type.version, generation: generation,
+                                                          checkpoint: head), in: txn)
+                    return (reached, head, true)
+                }
+                if swapped { self.setLive(instance, named: name) }
+                return (reached, head, swapped)
+            }
+            let report = RebuildProgress(name: name, applied: reached, total: head,
+                                         seconds: Date().timeIntervalSince(started), finished: swapped)
+            rebuilds.withLock { $0[name] = swapped ? nil : report }
+            progress?(report)
+            if swapped { break }
+            next = reached + 1
+        }
+        if let current, current.generation != generation {
+            try dropGeneration(type, current.generation)
+        }
+    }
+
+    /// Applies up to `limit` events from `from`; returns the last position applied.
+    private func foldChunk(_ instance: any Projection, from: Int, limit: Int,
+                           in txn: borrowing WriteTransaction) throws -> Int {
+        var last = from - 1
+        var count = 0
+        try log.forEachEvent(from: from, in: txn) { stored in
+            try instance.apply(stored.recorded(), in: txn)
+            last = stored.position
+            count += 1
+            return count < limit
+        }
+        return last
+    }
+
+    /// Rebuilds `type` into scratch databases and lists every difference from the live projection
+    /// (empty when they agree). The scratch databases are dropped afterwards.
+    public func check(_ type: any Projection.Type, chunk: Int = 10_000, maxListed: Int = 100,
+                      progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws -> [String] {
+        let name = type.name
+        let started = Date()
+        // Generation 0 is never live, so it serves as scratch space.
+        let scratch = try log.environment.write { txn in
+            let tables = try self.tables(for: type, generation: 0, in: txn)
+            for db in tables.all { try txn.clear(db) }
+            return type.init(tables: tables)
+        }
+        defer { try? dropGeneration(type, 0) }
+        var next = 1
+        while true {
+            let start = next
+            let (reached, head, differences) = try log.environment.onWriterSync { () -> (Int, Int, [String]?) in
+                try self.log.environment.performWrite { txn -> (Int, Int, [String]?) in
+                    let reached = try self.foldChunk(scratch, from: start, limit: chunk, in: txn)
+                    let head = try self.log.readHead(txn).position
+                    guard reached >= head else { return (reached, head, nil) }
+                    guard let status = try self.status(of: name, in: txn) else {
+                        return (reached, head, ["projection \(name) has no live generation"])
+                    }
+                    let live = try self.tables(for: type, generation: status.generation, in: txn)
+                    let rebuilt = try self.tables(for: type, generation: 0, in: txn)
+                    var found: [String] = []
+                    if status.version != type.version {
+                        found.append("live version \(status.version) differs from the code's \(type.version)")
+                    }
+                    if status.checkpoint != head {
+                        found.append("live checkpoint \(status.checkpoint) differs from the log head \(head)")
+                    }
+                    for table in type.tableNames {
+                        try Self.compare(live[table], rebuilt[table], table: table, in: txn, into: &found, max: maxListed)
+                    }
+                    // Nothing in the scratch space should survive the check.
+                    for db in rebuilt.all { try txn.clear(db) }
+                    return (reached, head, found)
+                }
+            }
+            progress?(RebuildProgress(name: name, applied: reached, total: head,
+                                      seconds: Date().timeIntervalSince(started), finished: differences != nil))
+            if let differences { return differences }
+            next = reached + 1
+        }
+    }
+
+    /// Compares two databases key by key.
+    private static func compare(_ live: Database, _ rebuilt: Database, table: String,
+                                in txn: borrowing WriteTransaction, into found: inout [String], max: Int) throws {
+        var liveEntries: [([UInt8], [UInt8])] = []
+        try txn.scan(live) { k, v in liveEntries.append((Array(k), Array(v))); return true }
+        var index = 0
+        func show(_ bytes: [UInt8]) -> String {
+            let text = String(decoding: bytes, as: UTF8.self)
+            return text.count > 160 ? String(text.prefix(160)) + "…" : text
+        }
+        func note(_ s: String) { if found.count < max { found.append(s) } else if found.count == max { found.append("… more differences") } }
+        try txn.scan(rebuilt) { k, v in
+            let key = Array(k)
+            while index < liveEntries.count && liveEntries[index].0.lexicographicallyPrecedes(key) {
+                note("\(table) \(show(liveEntries[index].0)): only in the live projection")
+                index += 1
+            }
+            if index < liveEntries.count && liveEntries[index].0 == key {
+                if liveEntries[index].1 != Array(v) {
+                    note("\(table) \(show(key)): live \(show(liveEntries[index].1)) but rebuilt \(show(Array(v)))")
+                }
+                index += 1
+            } else {
+                note("\(table) \(show(key)): only in the rebuilt projection")
+            }
+            return true
+        }
+        while index < liveEntries.count {
+            note("\(table) \(show(liveEntries[index].0)): only in the live projection")
+            index += 1
+        }
+    }
+
+    /// Progress of rebuilds running in this process.
+    public func rebuildsInProgress() -> [String: RebuildProgress] {
+        rebuilds.withLock { $0 }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `cxledger-bench`: the ledger's performance scenarios.
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cxledger-bench",
+        abstract: "Benchmarks: append, verify (and more scenarios as they land).",
+        subcommands: [AppendScenario.self, VerifyScenario.self])
+}
