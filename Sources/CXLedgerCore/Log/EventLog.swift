@@ -152,13 +152,21 @@ public final class EventLog: Sendable {
     }
 
     public func streamVersion(_ stream: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
+        // LMDB refuses empty and over-long keys (MDB_BAD_VALSIZE); no stored stream has such a name.
+        guard Self.isStorableKey(stream) else { return 0 }
         guard let value = try txn.get(databases.streams, key: stream) else { return 0 }
         return value.withUnsafeBytes { BigEndianKey.decode($0).map(Int.init) ?? 0 }
     }
 
     public func caseState(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> CaseState? {
+        guard Self.isStorableKey(caseId) else { return nil }
         guard let value = try txn.get(databases.cases, key: caseId) else { return nil }
         return try CaseState(json: JSONParser.parse(value))
+    }
+
+    /// Whether LMDB can hold `key` as a key (1 to 511 bytes); names read from callers may be neither.
+    static func isStorableKey(_ key: String) -> Bool {
+        (1...511).contains(key.utf8.count)
     }
 
     public func storedEvent(at position: Int, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> StoredEvent? {
