@@ -26,7 +26,11 @@ struct AppendCommand: ParsableCommand {
             handle = .standardInput
         }
         let log = try EventLog(directory: data)
-        let outcome = try EventImporter.run(handle: handle, batchSize: batch) { try log.append($0) }
+        // The host installs itself on the log, so the projections move in each batch's transaction.
+        let host = try ProjectionHost(log: log)
+        let outcome = try withExtendedLifetime(host) {
+            try EventImporter.run(handle: handle, batchSize: batch) { try log.append($0) }
+        }
         var out = OutputBuffer()
         if json {
             out.line(CanonicalJSON.encode(outcome.json))
