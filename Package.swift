@@ -5,6 +5,7 @@ let package = Package(
     name: "cxledger",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "CXLedgerCore", targets: ["CXLedgerCore"]),
         .executable(name: "cxledger", targets: ["cxledger"]),
         .executable(name: "cxledger-rebuild", targets: ["cxledger-rebuild"]),
         .executable(name: "cxledger-bench", targets: ["cxledger-bench"]),
