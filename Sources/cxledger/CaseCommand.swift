@@ -29,8 +29,9 @@ struct CaseCommand: ParsableCommand {
                 let projection = try ledger.host.projection(RepeatIncidentsProjection.self)
                 answer = try ledger.log.read { txn in try projection.related(caseId, in: txn) }
             } else if let moment {
+                let projection = try ledger.host.projection(OpenCasesProjection.self)
                 answer = try ledger.log.read { txn in
-                    try CaseTimeTravel.state(caseId, asOf: moment, now: now, log: ledger.log, host: ledger.host, in: txn)
+                    try CaseTimeTravel.state(caseId, asOf: moment, now: now, log: ledger.log, openCases: projection, in: txn)
                 }
             } else {
                 let projection = try ledger.host.projection(OpenCasesProjection.self)

@@ -69,8 +69,9 @@ final class ProjectionFixtureLedger {
     }
 
     func asOf(_ caseId: String, _ moment: CaseTimeTravel.Moment, now: String) throws -> JSONValue? {
-        try log.read { txn in
-            try CaseTimeTravel.state(caseId, asOf: moment, now: projectionFixtureTime(now), log: log, host: host, in: txn)
+        let openCases = try openCases()
+        return try log.read { txn in
+            try CaseTimeTravel.state(caseId, asOf: moment, now: projectionFixtureTime(now), log: log, openCases: openCases, in: txn)
         }
     }
 

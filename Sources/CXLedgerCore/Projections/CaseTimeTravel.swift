@@ -25,16 +25,28 @@ public enum CaseTimeTravel {
 
     /// The case object as of `moment` (breaches judged at the moment's `recordedAt` or time, or at `now` where
     /// that is earlier), or nil when the case was not opened by then or is unknown.
+    ///
+    /// `openCases` is `host.projection(OpenCasesProjection.self)`, fetched before `txn` begins: in a read-only
+    /// process that call opens databases and reads the registry in transactions of its own, which must not
+    /// nest inside `txn`.
+    public static func state(_ caseId: String, asOf moment: Moment, now: Timestamp, log: EventLog,
+                             openCases: OpenCasesProjection, in txn: borrowing ReadTransaction) throws -> JSONValue? {
+        try record(caseId, asOf: moment, now: now, log: log, openCases: openCases, in: txn).map { $0.record.json(now: $0.judgedAt) }
+    }
+
+    /// The same, taking the projection from `host`. Safe inside `txn` only in the writing process (the server),
+    /// where `host.projection` returns its live instance without touching LMDB; read-only processes use the
+    /// `openCases:` form.
     public static func state(_ caseId: String, asOf moment: Moment, now: Timestamp, log: EventLog,
                              host: ProjectionHost, in txn: borrowing ReadTransaction) throws -> JSONValue? {
-        try record(caseId, asOf: moment, now: now, log: log, host: host, in: txn).map { $0.record.json(now: $0.judgedAt) }
+        try state(caseId, asOf: moment, now: now, log: log, openCases: try host.projection(OpenCasesProjection.self), in: txn)
     }
 
     /// The folded record and the instant its breaches are judged at.
     public static func record(_ caseId: String, asOf moment: Moment, now: Timestamp, log: EventLog,
-                              host: ProjectionHost, in txn: borrowing ReadTransaction) throws -> (record: CaseRecord, judgedAt: Timestamp)? {
+                              openCases: OpenCasesProjection, in txn: borrowing ReadTransaction) throws -> (record: CaseRecord, judgedAt: Timestamp)? {
         // Segment and policy are fixed at opening, so the live record supplies them.
-        guard let live = try host.projection(OpenCasesProjection.self).record(caseId, in: txn) else { return nil }
+        guard let live = try openCases.record(caseId, in: txn) else { return nil }
         var lastPosition = Int.max
         var until: Timestamp?
         var judgedAt = now
