@@ -7,5 +7,6 @@ struct CXLedgerCommand: AsyncParsableCommand {
         commandName: "cxledger",
         abstract: "An event-sourced customer-experience ledger on LMDB.",
         subcommands: [AppendCommand.self, ReplayCommand.self, VerifyCommand.self, BackupCommand.self,
-                      CasesCommand.self, CaseCommand.self, CustomerCommand.self, AtRiskCommand.self])
+                      CasesCommand.self, CaseCommand.self, CustomerCommand.self, AtRiskCommand.self,
+                      ServeCommand.self])
 }

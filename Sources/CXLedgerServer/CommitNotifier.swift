@@ -1,0 +1,77 @@
+import Synchronization
+
+/// Wakes long-polling readers when a group commit becomes durable, so they never poll the log.
+///
+/// A reader notes `generation` before it reads, and waits only if nothing has committed since:
+/// a commit between its read and its wait bumps the generation, so no commit is ever missed.
+final class CommitNotifier: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var closed = false
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waits cancelled before they registered (the cancellation handler may run first).
+        var cancelled: Set<Int> = []
+    }
+
+    private let state = Mutex(State())
+
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Called after each durable commit (on the writer thread).
+    func signal() {
+        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.generation &+= 1
+            defer { s.waiters.removeAll() }
+            return Array(s.waiters.values)
+        }
+        for c in woken { c.resume() }
+    }
+
+    /// Releases every waiter now and every later one at once (graceful shutdown).
+    func close() {
+        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.closed = true
+            defer { s.waiters.removeAll() }
+            return Array(s.waiters.values)
+        }
+        for c in woken { c.resume() }
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Returns when a commit after `generation` happened, the notifier closed, `timeout` passed,
+    /// or the task was cancelled, whichever comes first.
+    func wait(after generation: UInt64, timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForCommit(after: generation) }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForCommit(after generation: UInt64) async {
+        let id = state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.closed || s.generation != generation || s.cancelled.remove(id) != nil { return true }
+                    s.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                if let c = s.waiters.removeValue(forKey: id) { return c }
+                s.cancelled.insert(id)
+                return nil
+            }
+            waiter?.resume()
+        }
+    }
+}
