@@ -33,6 +33,22 @@ struct RepeatAndHistoryProjectionTests {
         #expect(try l.history("x")?["counters"]?["repeatIncidents"] == 2)
     }
 
+    @Test func severalQualifyingCasesSuggestTheMostRecentOne() throws {
+        let l = try ProjectionFixtureLedger()
+        try l.append("case.opened", customer: "x", caseId: "old-open", at: "2026-01-01T10:00:00Z", projectionFixtureOpening())
+        try l.append("case.opened", customer: "x", caseId: "recent", at: "2026-01-02T10:00:00Z", projectionFixtureOpening())
+        try l.append("case.closed", customer: "x", caseId: "recent", at: "2026-01-03T10:00:00Z", ["reason": "resolved"])
+        try l.append("case.opened", customer: "x", caseId: "new", at: "2026-01-10T10:00:00Z", projectionFixtureOpening())
+        #expect(try l.related("new")?["links"]?.arrayValue?.map { $0["relatedCaseId"] } == ["recent"])
+        #expect(try l.related("recent")?["links"]?.arrayValue?.map { $0["relatedCaseId"] } == ["old-open"])
+        // Recategorised into the category, a case becomes a candidate for later openings.
+        try l.append("case.opened", customer: "x", caseId: "moved", at: "2026-01-11T10:00:00Z", projectionFixtureOpening("outage"))
+        try l.append("case.recategorized", customer: "x", caseId: "moved", at: "2026-01-11T11:00:00Z", ["category": "billing", "reason": "triage"])
+        try l.append("case.opened", customer: "x", caseId: "newest", at: "2026-01-12T10:00:00Z", projectionFixtureOpening())
+        #expect(try l.related("newest")?["links"]?.arrayValue?.map { $0["relatedCaseId"] } == ["moved"])
+        #expect(try l.related("moved")?["links"] == [])
+    }
+
     @Test func aCloseAfterTheOpeningCounts() throws {
         let l = try ProjectionFixtureLedger()
         try l.append("case.opened", customer: "x", caseId: "a", at: "2026-01-01T10:00:00Z", projectionFixtureOpening())

@@ -4,13 +4,18 @@ import LMDB
 /// hold links (repeat-incidents itself, customer-history's counter, at-risk's score), so each stays
 /// independently rebuildable.
 ///
+/// Decision on several qualifying cases: the rule suggests one link, to the most recently opened of them
+/// (the nearest earlier occurrence), so links and the work per opening stay bounded however many cases a
+/// customer has; chains (A ← B ← C) still connect them all.
+///
 /// Decision on `case.recategorized`: suggestions are made once, at opening, with the categories of that
 /// moment; a later recategorisation neither adds nor withdraws suggestions, but later openings match the
 /// case's current category.
 ///
 /// Tables (names given by the embedding projection):
 /// - cases: caseId → customerId, category, closedAt?, links.
-/// - keys: `01` ‖ customerId ‖ 00 ‖ category ‖ 00 ‖ caseId → ∅ (every case, to find candidates);
+/// - keys: `01` ‖ customerId ‖ 00 ‖ category ‖ 00 ‖ opening position (big-endian) ‖ caseId → closedAt, or ∅ while
+///   not closed (every case, newest last, so a reverse scan finds the candidate without reading entries);
 ///   `02` ‖ earlierCaseId ‖ 00 ‖ laterCaseId → ∅ while the later case holds an active link to it.
 public struct RepeatLinker: Sendable {
     public static let window: Int64 = 30
@@ -27,6 +32,7 @@ public struct RepeatLinker: Sendable {
     public struct Entry: Sendable, Equatable {
         public var customerId: String
         public var category: String
+        public var openedPosition: Int
         public var closed: Bool
         public var closedAt: Timestamp?
         public var links: [RepeatLink]
@@ -37,6 +43,7 @@ public struct RepeatLinker: Sendable {
             var w = ByteWriter(capacity: 64)
             w.string(customerId)
             w.string(category)
+            w.int(openedPosition)
             w.bool(closed)
             w.optionalTime(closedAt)
             w.int(links.count)
@@ -44,9 +51,10 @@ public struct RepeatLinker: Sendable {
             return w.bytes
         }
 
-        init(customerId: String, category: String) {
+        init(customerId: String, category: String, openedPosition: Int) {
             self.customerId = customerId
             self.category = category
+            self.openedPosition = openedPosition
             closed = false
             closedAt = nil
             links = []
@@ -56,6 +64,7 @@ public struct RepeatLinker: Sendable {
             var r = ByteReader(raw)
             customerId = r.string()
             category = r.string()
+            openedPosition = r.int()
             closed = r.bool()
             closedAt = r.optionalTime()
             links = (0..<max(0, min(r.int(), raw.count))).map { _ in RepeatLink.read(from: &r) }
@@ -74,6 +83,20 @@ public struct RepeatLinker: Sendable {
         [1] + Array(customerId.utf8) + [0] + Array(category.utf8) + [0]
     }
 
+    static func candidateKey(_ e: Entry, _ caseId: String) -> [UInt8] {
+        var k = categoryPrefix(e.customerId, e.category)
+        withUnsafeBytes(of: UInt64(max(0, e.openedPosition)).bigEndian) { k.append(contentsOf: $0) }
+        return k + Array(caseId.utf8)
+    }
+
+    /// The candidate key's value: the closing time, or nothing while the case is not closed.
+    static func candidateValue(_ e: Entry) -> [UInt8] {
+        guard e.closed, let t = e.closedAt else { return [] }
+        var w = ByteWriter(capacity: 8)
+        w.time(t)
+        return w.bytes
+    }
+
     static func laterPrefix(_ earlier: String) -> [UInt8] { [2] + Array(earlier.utf8) + [0] }
 
     public func entry(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Entry? {
@@ -90,14 +113,15 @@ public struct RepeatLinker: Sendable {
         case .caseRecategorized:
             guard let category = event.data["category"]?.stringValue, var e = try entry(caseId, in: txn),
                   e.category != category else { return nil }
-            try txn.delete(keys, key: Self.categoryPrefix(e.customerId, e.category) + Array(caseId.utf8))
+            try txn.delete(keys, key: Self.candidateKey(e, caseId))
             e.category = category
-            try txn.put(keys, key: Self.categoryPrefix(e.customerId, e.category) + Array(caseId.utf8), value: [UInt8]())
+            try txn.put(keys, key: Self.candidateKey(e, caseId), value: Self.candidateValue(e))
             try txn.put(cases, key: caseId, value: e.encoded())
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
             guard var e = try entry(caseId, in: txn) else { return nil }
             e.closed = event.type != .caseReopened
             e.closedAt = e.closed ? event.occurredAt : nil
+            try txn.put(keys, key: Self.candidateKey(e, caseId), value: Self.candidateValue(e))
             try txn.put(cases, key: caseId, value: e.encoded())
         case .caseLinked:
             guard let related = event.data["relatedCaseId"]?.stringValue,
@@ -124,23 +148,30 @@ public struct RepeatLinker: Sendable {
 
     private func open(_ caseId: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws -> HoldChange? {
         let customer = event.customerId ?? ""
-        var e = Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "")
+        var e = Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "", openedPosition: event.position)
         let prefix = Self.categoryPrefix(customer, e.category)
         let windowStart = event.occurredAt.adding(days: -Self.window)
-        var candidates: [String] = []
-        try txn.scan(keys, from: prefix) { key, _ in
-            guard key.starts(with: prefix) else { return false }
-            candidates.append(String(decoding: key[prefix.count...], as: UTF8.self))
-            return true
+        // Newest first: the first case not closed, or closed inside the window, is the one to suggest.
+        var found: (caseId: String, closedAt: Timestamp?)?
+        try txn.scan(keys, from: prefix + [UInt8](repeating: 0xFF, count: 9), reverse: true) { key, value in
+            guard key.count > prefix.count + 8, key.starts(with: prefix) else { return false }
+            let other = String(decoding: key[(prefix.count + 8)...], as: UTF8.self)
+            if other == caseId { return true }
+            var closedAt: Timestamp?
+            if value.count == 8 {
+                var r = ByteReader(value)
+                closedAt = r.time()
+            }
+            if let closedAt, closedAt < windowStart { return true }
+            found = (other, closedAt)
+            return false
         }
-        for other in candidates where other != caseId {
-            guard let o = try entry(other, in: txn) else { continue }
-            if o.closed, let closedAt = o.closedAt, closedAt < windowStart { continue }
-            e.links.append(RepeatLink(relatedCaseId: other, status: .suggested, relation: nil,
-                                      basis: .init(category: e.category, relatedClosedAt: o.closed ? o.closedAt : nil)))
-            try txn.put(keys, key: Self.laterPrefix(other) + Array(caseId.utf8), value: [UInt8]())
+        if let found {
+            e.links.append(RepeatLink(relatedCaseId: found.caseId, status: .suggested, relation: nil,
+                                      basis: .init(category: e.category, relatedClosedAt: found.closedAt)))
+            try txn.put(keys, key: Self.laterPrefix(found.caseId) + Array(caseId.utf8), value: [UInt8]())
         }
-        try txn.put(keys, key: prefix + Array(caseId.utf8), value: [UInt8]())
+        try txn.put(keys, key: Self.candidateKey(e, caseId), value: Self.candidateValue(e))
         try txn.put(cases, key: caseId, value: e.encoded())
         return e.links.isEmpty ? nil : HoldChange(caseId: caseId, customerId: customer, holds: true)
     }
