@@ -9,8 +9,16 @@ public struct ProposedEvent: Sendable {
     public var occurredAt: String
     public var occurredAtTime: Timestamp
     public var source: String?
-    public var data: [String: JSONValue]
-    public var metadata: [String: JSONValue]?
+    public var data: [String: JSONValue] {
+        didSet { canonicalData = CanonicalJSON.encode(.object(data)) }
+    }
+    public var metadata: [String: JSONValue]? {
+        didSet { canonicalMetadata = metadata.map { CanonicalJSON.encode(.object($0)) } }
+    }
+    /// `data` and `metadata` in canonical form, encoded where the event is validated (on the
+    /// caller's thread) so the single writer thread only splices bytes.
+    public private(set) var canonicalData: [UInt8]
+    public private(set) var canonicalMetadata: [UInt8]?
     public var expectedVersion: Int?
     /// `case-<caseId>`, `customer-<customerId>`, `review` or `sla`.
     public var stream: String
@@ -30,6 +38,8 @@ public struct ProposedEvent: Sendable {
         self.source = source
         self.data = data
         self.metadata = metadata
+        canonicalData = CanonicalJSON.encode(.object(data))
+        canonicalMetadata = metadata.map { CanonicalJSON.encode(.object($0)) }
         self.expectedVersion = expectedVersion
         self.stream = stream
         self.content = content

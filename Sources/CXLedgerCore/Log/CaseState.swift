@@ -20,14 +20,33 @@ public struct CaseState: Sendable, Equatable {
             && a.criteria.map(\.id) == b.criteria.map(\.id) && a.criteria.map(\.met) == b.criteria.map(\.met)
     }
 
-    var json: JSONValue {
-        .object([
-            "status": .string(status.rawValue),
-            "level": .number(Double(level)),
-            "reopenCount": .number(Double(reopenCount)),
-            "customerId": .string(customerId),
-            "criteria": .array(criteria.map { .object(["id": .string($0.id), "met": .bool($0.met)]) }),
-        ])
+    /// The compact form kept in `log.cases` (read and rewritten on every event of the case).
+    var encoded: [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        w.byte(status.byteValue)
+        w.int(level)
+        w.int(reopenCount)
+        w.string(customerId)
+        w.int(criteria.count)
+        for c in criteria {
+            w.string(c.id)
+            w.bool(c.met)
+        }
+        return w.bytes
+    }
+
+    init?(encoded bytes: UnsafeRawBufferPointer) {
+        var r = ByteReader(bytes)
+        guard let status = Status(byte: r.byte()) else { return nil }
+        let level = r.int()
+        let reopens = r.int()
+        let customer = r.string()
+        let count = r.int()
+        guard r.isValid, count >= 0, count <= bytes.count else { return nil }
+        var criteria: [(id: String, met: Bool)] = []
+        for _ in 0..<count { criteria.append((r.string(), r.bool())) }
+        guard r.isValid else { return nil }
+        self.init(status: status, level: level, reopenCount: reopens, customerId: customer, criteria: criteria)
     }
 
     init(status: Status, level: Int, reopenCount: Int, customerId: String, criteria: [(id: String, met: Bool)]) {
@@ -37,16 +56,23 @@ public struct CaseState: Sendable, Equatable {
         self.customerId = customerId
         self.criteria = criteria
     }
+}
 
-    init?(json: JSONValue) {
-        guard let status = json["status"]?.stringValue.flatMap(Status.init(rawValue:)),
-              let level = json["level"]?.intValue, let reopens = json["reopenCount"]?.intValue,
-              let customer = json["customerId"]?.stringValue, let criteria = json["criteria"]?.arrayValue
-        else { return nil }
-        self.init(status: status, level: level, reopenCount: reopens, customerId: customer,
-                  criteria: criteria.compactMap { c in
-                      guard let id = c["id"]?.stringValue, let met = c["met"]?.boolValue else { return nil }
-                      return (id, met)
-                  })
+extension CaseState.Status {
+    var byteValue: UInt8 {
+        switch self {
+        case .open: return 1
+        case .resolutionProposed: return 2
+        case .closed: return 3
+        }
+    }
+
+    init?(byte: UInt8) {
+        switch byte {
+        case 1: self = .open
+        case 2: self = .resolutionProposed
+        case 3: self = .closed
+        default: return nil
+        }
     }
 }

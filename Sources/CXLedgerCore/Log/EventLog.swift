@@ -77,7 +77,7 @@ public final class EventLog: Sendable {
                     let state = try caseState(caseId, in: txn)
                     let next = try CaseLifecycle.next(after: event, from: state) { try self.caseState($0, in: txn) != nil }
                     if next != state {
-                        try txn.put(db.cases, key: caseId, value: CanonicalJSON.encode(next.json))
+                        try txn.put(db.cases, key: caseId, value: next.encoded)
                     }
                 }
                 let position = head.position + 1
@@ -160,8 +160,15 @@ public final class EventLog: Sendable {
 
     public func caseState(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> CaseState? {
         guard Self.isStorableKey(caseId) else { return nil }
-        guard let value = try txn.get(databases.cases, key: caseId) else { return nil }
-        return try CaseState(json: JSONParser.parse(value))
+        return try caseId.withBytes { key in
+            try txn.withValue(databases.cases, key: key) { raw -> CaseState? in
+                guard let raw else { return nil }
+                guard let state = CaseState(encoded: raw) else {
+                    throw LedgerError(code: .invalidEvent, message: "the stored state of case \(caseId) is damaged", field: "caseId")
+                }
+                return state
+            }
+        }
     }
 
     /// Whether LMDB can hold `key` as a key (1 to 511 bytes); names read from callers may be neither.

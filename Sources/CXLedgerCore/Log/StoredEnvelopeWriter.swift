@@ -10,13 +10,13 @@ enum StoredEnvelopeWriter {
         if let caseId = event.caseId { member("caseId", string: caseId, into: &out) }
         if let customerId = event.customerId { member("customerId", string: customerId, into: &out) }
         key("data", into: &out)
-        CanonicalJSON.encode(.object(event.data), into: &out)
+        out.append(contentsOf: event.canonicalData)
         out.append(UInt8(ascii: ","))
         let hashAt = out.count
         member("id", string: event.id, into: &out)
-        if let metadata = event.metadata {
+        if let metadata = event.canonicalMetadata {
             key("metadata", into: &out)
-            CanonicalJSON.encode(.object(metadata), into: &out)
+            out.append(contentsOf: metadata)
             out.append(UInt8(ascii: ","))
         }
         member("occurredAt", string: event.occurredAt, into: &out)
