@@ -558,6 +558,37 @@ struct EventLogAppendTests {
         #expect(try fixtureCaseState(log, "C")?.status == .open)
     }
 
+    @Test("same content is judged on canonical JSON: key order, number spelling, explicit nulls and id case do not matter")
+    func sameContentIsCanonical() throws {
+        let dir = FixtureDirectory("canonical-content")
+        let log = try EventLog(directory: dir.path)
+        let id = fixtureID(1)
+        func event(_ text: String) throws -> ProposedEvent { try EventValidator.validate(JSONParser.parse(text)) }
+        let first = try log.append([event(#"""
+            {"id":"\#(id)","type":"case.opened","customerId":"c","caseId":"K","occurredAt":"2026-04-10T09:00:00Z",
+             "data":{"category":"x","channel":"phone","severity":2,"summary":"s","extra":{"b":1,"a":[1.5,"\u00e9"]}},"source":"crm"}
+            """#)])
+        let before = try fixtureSnapshot(log)
+        let retry = try log.append([event(#"""
+            {"data":{"extra":{"a":[1.50,"é"],"b":1e0},"summary":"s","severity":2.0,"channel":"phone","category":"x"},
+             "source":"crm","metadata":null,"occurredAt":"2026-04-10T09:00:00Z","caseId":"K","customerId":"c",
+             "type":"case.opened","id":"\#(id.uppercased())","expectedVersion":0}
+            """#)])
+        var expected = first[0]
+        expected.alreadyStored = true
+        #expect(retry == [expected])
+        #expect(try fixtureSnapshot(log) == before)
+        // Another spelling of the same instant is other content: the sender's text is what is stored and hashed.
+        let failure = fixtureExpectFailure {
+            try log.append([event(#"""
+                {"id":"\#(id)","type":"case.opened","customerId":"c","caseId":"K","occurredAt":"2026-04-10T09:00:00+00:00",
+                 "data":{"category":"x","channel":"phone","severity":2,"summary":"s","extra":{"b":1,"a":[1.5,"é"]}},"source":"crm"}
+                """#)])
+        }
+        #expect(failure?.error.code == .idConflict)
+        #expect(try fixtureSnapshot(log) == before)
+    }
+
     private func stored(_ a: AppendedEvent) -> AppendedEvent {
         var a = a
         a.alreadyStored = true
@@ -778,6 +809,31 @@ struct EventLogConcurrencyTests {
         let report = try LogVerifier.verify(log)
         #expect(report.isValid)
         #expect(report.head.position == 3200)
+    }
+
+    @Test("the same event posted by many concurrent requests is stored once")
+    func concurrentRetries() async throws {
+        let dir = FixtureDirectory("concurrent-retries")
+        let log = try EventLog(directory: dir.path)
+        let event = try fixtureInteraction(1)
+        let other = try fixtureInteraction(2)
+        let answers = try await withThrowingTaskGroup(of: [AppendedEvent].self) { group in
+            for task in 0..<32 {
+                group.addTask { try await log.append(task % 2 == 0 ? [event] : [other, event]) }
+            }
+            var all: [[AppendedEvent]] = []
+            for try await a in group { all.append(a) }
+            return all
+        }
+        let forEvent = answers.compactMap { $0.last }
+        let forOther = answers.filter { $0.count == 2 }.map { $0[0] }
+        #expect(forEvent.filter { !$0.alreadyStored }.count == 1)
+        #expect(Set(forEvent.map(\.position)).count == 1)
+        #expect(Set(forEvent.map(\.hash)).count == 1)
+        #expect(forOther.filter { !$0.alreadyStored }.count == 1)
+        #expect(Set(forOther.map(\.position)).count == 1)
+        #expect(try log.events().count == 2)
+        #expect(try LogVerifier.verify(log).isValid)
     }
 
     @Test("one bad request in a concurrent burst fails alone")
