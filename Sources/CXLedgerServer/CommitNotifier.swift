@@ -12,6 +12,14 @@ final class CommitNotifier: Sendable {
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         /// Waits cancelled before they registered (the cancellation handler may run first).
         var cancelled: Set<Int> = []
+        /// Observers of the number of parked waiters (tests use it to know a long-poll is parked).
+        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+        mutating func readyWatchers() -> [CheckedContinuation<Void, Never>] {
+            let ready = watchers.filter { waiters.count >= $0.count }.map(\.continuation)
+            watchers.removeAll { waiters.count >= $0.count }
+            return ready
+        }
     }
 
     private let state = Mutex(State())
@@ -40,6 +48,18 @@ final class CommitNotifier: Sendable {
 
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    /// Returns once at least `count` readers are parked waiting for a commit.
+    func waitForWaiters(_ count: Int) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.waiters.count >= count { return true }
+                s.watchers.append((count, c))
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
     /// Returns when a commit after `generation` happened, the notifier closed, `timeout` passed,
     /// or the task was cancelled, whichever comes first.
     func wait(after generation: UInt64, timeout: Duration) async {
@@ -58,12 +78,13 @@ final class CommitNotifier: Sendable {
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { s -> Bool in
-                    if s.closed || s.generation != generation || s.cancelled.remove(id) != nil { return true }
+                let (resumeNow, watchers) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
+                    if s.closed || s.generation != generation || s.cancelled.remove(id) != nil { return (true, []) }
                     s.waiters[id] = continuation
-                    return false
+                    return (false, s.readyWatchers())
                 }
                 if resumeNow { continuation.resume() }
+                for w in watchers { w.resume() }
             }
         } onCancel: {
             let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in

@@ -27,6 +27,7 @@ public final class LedgerServer: Sendable {
     let lock: DataDirectoryLock
     let notifier = CommitNotifier()
     let metrics: ServerMetrics
+    let rebuilds = RebuildTracker()
     let logger: Logger
     private let ready: ReadySignal
     private let group = Mutex<ServiceGroup?>(nil)
@@ -58,7 +59,7 @@ public final class LedgerServer: Sendable {
 
     /// Serves until graceful shutdown: `shutdown()`, or SIGTERM/SIGINT when `handlingSignals`.
     public func run(handlingSignals: Bool = false) async throws {
-        let api = LedgerAPI(log: log, host: host, notifier: notifier, metrics: metrics, rebuilds: RebuildTracker(),
+        let api = LedgerAPI(log: log, host: host, notifier: notifier, metrics: metrics, rebuilds: rebuilds,
                             configuration: configuration, logger: logger)
         var listeners: [(path: String, app: any Service)] = [
             (configuration.socketPath, application(api, path: configuration.socketPath, readOnly: false)),
@@ -114,6 +115,16 @@ public final class LedgerServer: Sendable {
             return g
         }
         await serviceGroup?.triggerGracefulShutdown()
+    }
+
+    /// Returns once `count` long-polling readers are parked (for tests that must append after a reader waits).
+    func waitForLongPolls(_ count: Int) async {
+        await notifier.waitForWaiters(count)
+    }
+
+    /// Returns once no projection rebuild started over the socket is running.
+    func waitForRebuilds() async {
+        await rebuilds.waitUntilIdle()
     }
 
     private let socketIdentities = Mutex<[String: (UInt64, UInt64)]>([:])

@@ -10,12 +10,36 @@ final class RebuildTracker: Sendable {
         var running: Set<String> = []
         /// The last failure per projection, shown by `GET /v1/projections` until the next rebuild.
         var failures: [String: String] = [:]
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
 
     func isRunning(_ name: String) -> Bool { state.withLock { $0.running.contains(name) } }
     func failure(_ name: String) -> String? { state.withLock { $0.failures[name] } }
+
+    /// Returns once no rebuild is running.
+    func waitUntilIdle() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { s -> Bool in
+                if s.running.isEmpty { return true }
+                s.idleWaiters.append(c)
+                return false
+            }
+            if idle { c.resume() }
+        }
+    }
+
+    private func finished(_ name: String, failure: String?) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.running.remove(name)
+            s.failures[name] = failure
+            guard s.running.isEmpty else { return [] }
+            defer { s.idleWaiters = [] }
+            return s.idleWaiters
+        }
+        for w in waiters { w.resume() }
+    }
 
     /// Starts rebuilding `type` unless it is already rebuilding; returns whether it started.
     func start(_ type: any Projection.Type, host: ProjectionHost, logger: Logger) -> Bool {
@@ -32,13 +56,10 @@ final class RebuildTracker: Sendable {
             do {
                 try host.rebuild(type)
                 logger.info("projection rebuild finished", metadata: ["projection": "\(name)"])
-                self.state.withLock { _ = $0.running.remove(name) }
+                self.finished(name, failure: nil)
             } catch {
                 logger.error("projection rebuild failed", metadata: ["projection": "\(name)", "error": "\(error)"])
-                self.state.withLock { s in
-                    s.running.remove(name)
-                    s.failures[name] = "\(error)"
-                }
+                self.finished(name, failure: "\(error)")
             }
         }
         thread.name = "cxledger-rebuild-\(name)"
