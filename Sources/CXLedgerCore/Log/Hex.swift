@@ -37,4 +37,14 @@ enum Hex {
         }
         return out
     }
+
+    /// Whether `hex` (lower-case) spells exactly `bytes`.
+    static func matches(_ hex: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard hex.count == bytes.count * 2 else { return false }
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            if hex[2 * i] != digits[Int(b >> 4)] || hex[2 * i + 1] != digits[Int(b & 0x0f)] { return false }
+        }
+        return true
+    }
 }
