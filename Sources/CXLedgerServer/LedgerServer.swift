@@ -78,6 +78,9 @@ public final class LedgerServer: Sendable {
                               failureTerminationBehavior: .ignore, serviceName: "long-poll release"))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = handlingSignals ? [.sigterm, .sigint] : []
+        // A client that never finishes its request must not hold the shutdown for ever; appends already
+        // queued still commit on the writer thread when the group is cancelled after this.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(60)
         let serviceGroup = ServiceGroup(configuration: groupConfiguration)
         let stopAtOnce = group.withLock { g -> Bool in
             g = serviceGroup
