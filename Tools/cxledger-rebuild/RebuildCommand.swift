@@ -32,20 +32,22 @@ struct RebuildCommand: AsyncParsableCommand {
         let host = try ProjectionHost(log: log)
         let bar = ProgressBar()
         var differences = 0
-        for type in types {
-            if check {
-                let found = try host.check(type, progress: bar.update)
-                differences += found.count
-                if found.isEmpty {
-                    print("\(type.name): no difference from a fresh rebuild")
-                } else {
-                    print("\(type.name): \(found.count) difference(s)")
-                    for line in found { print("  \(line)") }
-                }
-            } else {
-                try host.rebuild(type, progress: bar.update)
+        if !check {
+            try host.rebuild(types, progress: bar.update)
+            for type in types {
                 let status = try host.status(of: type.name)
                 print("\(type.name): rebuilt to position \(status?.checkpoint ?? 0) (generation \(status?.generation ?? 0))")
+            }
+            return
+        }
+        for type in types {
+            let found = try host.check(type, progress: bar.update)
+            differences += found.count
+            if found.isEmpty {
+                print("\(type.name): no difference from a fresh rebuild")
+            } else {
+                print("\(type.name): \(found.count) difference(s)")
+                for line in found { print("  \(line)") }
             }
         }
         if differences > 0 { throw ExitCode(1) }

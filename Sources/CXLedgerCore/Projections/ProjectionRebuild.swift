@@ -8,14 +8,24 @@ extension ProjectionHost {
     /// Readers keep the old generation until the swap; appends keep flowing between chunks.
     public func rebuild(_ type: any Projection.Type, chunk: Int = 10_000,
                         progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws {
-        let name = type.name
+        try rebuild([type], chunk: chunk, progress: progress)
+    }
+
+    /// Rebuilds several projections in one pass over the log (each event is decoded once) and
+    /// swaps them all in the same transaction.
+    public func rebuild(_ types: [any Projection.Type], chunk: Int = 10_000,
+                        progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws {
+        guard !types.isEmpty else { return }
+        let label = types.count == 1 ? types[0].name : types.map { $0.name }.joined(separator: "+")
         let started = Date()
-        let current = try status(of: name)
-        let generation = (current?.generation ?? 0) + 1
-        let instance = try log.environment.write { txn in
-            let tables = try self.tables(for: type, generation: generation, in: txn)
-            for db in tables.all { try txn.clear(db) }
-            return type.init(tables: tables)
+        let current = try types.map { try status(of: $0.name) }
+        let generations = current.map { ($0?.generation ?? 0) + 1 }
+        let instances: [any Projection] = try log.environment.write { txn in
+            try zip(types, generations).map { type, generation in
+                let tables = try self.tables(for: type, generation: generation, in: txn)
+                for db in tables.all { try txn.clear(db) }
+                return type.init(tables: tables)
+            }
         }
         var next = 1
         while true {
@@ -24,35 +34,40 @@ extension ProjectionHost {
             // append can slip in between the last folded event and the swap.
             let (reached, head, swapped) = try log.environment.onWriterSync { () -> (Int, Int, Bool) in
                 let (reached, head, swapped) = try self.log.environment.performWrite { txn -> (Int, Int, Bool) in
-                    let reached = try self.foldChunk(instance, from: start, limit: chunk, in: txn)
+                    let reached = try self.foldChunk(instances, from: start, limit: chunk, in: txn)
                     let head = try self.log.readHead(txn).position
                     guard reached >= head else { return (reached, head, false) }
-                    try self.writeStatus(ProjectionStatus(name: name, version: type.version, generation: generation,
-                                                          checkpoint: head), in: txn)
+                    for (type, generation) in zip(types, generations) {
+                        try self.writeStatus(ProjectionStatus(name: type.name, version: type.version,
+                                                              generation: generation, checkpoint: head), in: txn)
+                    }
                     return (reached, head, true)
                 }
-                if swapped { self.setLive(instance, named: name) }
+                if swapped {
+                    for (type, instance) in zip(types, instances) { self.setLive(instance, named: type.name) }
+                }
                 return (reached, head, swapped)
             }
-            let report = RebuildProgress(name: name, applied: reached, total: head,
+            let report = RebuildProgress(name: label, applied: reached, total: head,
                                          seconds: Date().timeIntervalSince(started), finished: swapped)
-            rebuilds.withLock { $0[name] = swapped ? nil : report }
+            rebuilds.withLock { r in for type in types { r[type.name] = swapped ? nil : report } }
             progress?(report)
             if swapped { break }
             next = reached + 1
         }
-        if let current, current.generation != generation {
-            try dropGeneration(type, current.generation)
+        for (type, old) in zip(types, current) {
+            if let old { try dropGeneration(type, old.generation) }
         }
     }
 
     /// Applies up to `limit` events from `from`; returns the last position applied.
-    private func foldChunk(_ instance: any Projection, from: Int, limit: Int,
+    private func foldChunk(_ instances: [any Projection], from: Int, limit: Int,
                            in txn: borrowing WriteTransaction) throws -> Int {
         var last = from - 1
         var count = 0
         try log.forEachEvent(from: from, in: txn) { stored in
-            try instance.apply(stored.recorded(), in: txn)
+            let event = try stored.recorded()
+            for instance in instances { try instance.apply(event, in: txn) }
             last = stored.position
             count += 1
             return count < limit
@@ -78,7 +93,7 @@ extension ProjectionHost {
             let start = next
             let (reached, head, differences) = try log.environment.onWriterSync { () -> (Int, Int, [String]?) in
                 try self.log.environment.performWrite { txn -> (Int, Int, [String]?) in
-                    let reached = try self.foldChunk(scratch, from: start, limit: chunk, in: txn)
+                    let reached = try self.foldChunk([scratch], from: start, limit: chunk, in: txn)
                     let head = try self.log.readHead(txn).position
                     guard reached >= head else { return (reached, head, nil) }
                     guard let status = try self.status(of: name, in: txn) else {
