@@ -82,6 +82,36 @@ import Testing
         try await running.stop()
     }
 
+    @Test func fullQueueAnswers503WithRetryAfterAndWritesOnlyWhatItAcknowledged() async throws {
+        // A queue of one event: concurrent requests beyond it are refused rather than buffered.
+        let running = try await RunningServer.start { c, _ in c.groupCommitLimit = 1 }
+        let answers = try await withThrowingTaskGroup(of: [UnixSocketHTTPClient.Response].self) { group in
+            for c in 0..<32 {
+                group.addTask {
+                    let client = running.client()
+                    var mine: [UnixSocketHTTPClient.Response] = []
+                    for n in 0..<10 {
+                        mine.append(try await client.post("/v1/events", json: Events.profiled("q\(c)-\(n)")))
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        var acknowledged = 0
+        for answer in answers {
+            if answer.status == 201 {
+                acknowledged += 1
+            } else {
+                #expect(answer.status == 503, "\(answer.text)")
+                #expect(answer.errorCode == "unavailable")
+                #expect(answer.headers["retry-after"] != nil)
+            }
+        }
+        #expect(try await headPosition(running.client()) == acknowledged)
+        try await running.stop()
+    }
+
     @Test func streamsAuditHeadAndHealth() async throws {
         let running = try await RunningServer.start()
         let client = running.client()
