@@ -6,5 +6,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxledger-bench",
         abstract: "Benchmarks: append, verify (and more scenarios as they land).",
-        subcommands: [AppendScenario.self, VerifyScenario.self, RebuildScenario.self, QueryScenario.self])
+        subcommands: [AppendScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self])
 }

@@ -28,6 +28,13 @@ struct RebuildCommand: AsyncParsableCommand {
             try await RemoteRebuild(socket: socket).run(types.map { $0.name }, check: check)
             return
         }
+        // Rebuilding writes: refuse while a server (or another writer) holds the directory.
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock.acquire(directory: data!) } catch let held as DataDirectoryLock.Held {
+            FileHandle.standardError.write(Data("cxledger-rebuild: \(held)\n".utf8))
+            throw ExitCode(3)
+        }
+        defer { lock.release() }
         let log = try EventLog(directory: data!)
         let host = try ProjectionHost(log: log)
         let bar = ProgressBar()

@@ -6,6 +6,14 @@ public struct RebuildProgress: Sendable, Equatable {
     public var seconds: Double
     public var finished: Bool
 
+    public init(name: String, applied: Int, total: Int, seconds: Double, finished: Bool) {
+        self.name = name
+        self.applied = applied
+        self.total = total
+        self.seconds = seconds
+        self.finished = finished
+    }
+
     public var fraction: Double { total > 0 ? min(1, Double(applied) / Double(total)) : 1 }
     public var eventsPerSecond: Double { seconds > 0 ? Double(applied) / seconds : 0 }
     /// Seconds left at the current rate, or nil before there is a rate.

@@ -1,0 +1,125 @@
+import ArgumentParser
+import CXLedgerCore
+import CXLedgerServer
+import Foundation
+import Synchronization
+
+/// `ingest`: many clients posting over the Unix socket; events/s and acknowledgement latency.
+struct IngestScenario: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest",
+                                                    abstract: "Clients posting events over the socket (starts a server when no --socket).")
+
+    @Option(help: "A running server's socket; without it a server is started on a fresh ledger.") var socket: String?
+    @Option(help: "Concurrent clients, one connection each.") var clients: Int = 64
+    @Option(help: "Events per request (1 posts single event objects).") var batch: Int = 1
+    @Option(help: "How long to post.") var seconds: Double = 10
+    @Flag(help: "One JSON object.") var json = false
+
+    func run() async throws {
+        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds).print(json: json)
+    }
+
+    static func measure(socket: String?, clients: Int, batch: Int, seconds: Double) async throws -> BenchResult {
+        var server: ChildServer?
+        var path = socket
+        if path == nil {
+            let started = try await ChildServer.start()
+            server = started
+            path = started.socket
+        }
+        defer { server?.stop() }
+        let socketPath = path!
+        let deadline = monotonicSeconds() + seconds
+        let start = monotonicSeconds()
+        let results = try await withThrowingTaskGroup(of: ClientTally.self) { group in
+            for c in 0..<clients {
+                group.addTask { try await runClient(c, socket: socketPath, batch: batch, until: deadline) }
+            }
+            var all: [ClientTally] = []
+            for try await t in group { all.append(t) }
+            return all
+        }
+        let elapsed = monotonicSeconds() - start
+        var result = BenchResult(scenario: "ingest", events: results.reduce(0) { $0 + $1.events }, seconds: elapsed,
+                                 latenciesMs: results.flatMap { $0.latenciesMs })
+        result.errors = results.reduce(0) { $0 + $1.errors }
+        result.extra = ["clients": .number(Double(clients)), "batch": .number(Double(batch)),
+                        "requests": .number(Double(result.latenciesMs.count)),
+                        "server": .string(socket == nil ? "started by the benchmark" : socketPath)]
+        return result
+    }
+
+    private struct ClientTally: Sendable {
+        var events = 0
+        var errors = 0
+        var latenciesMs: [Double] = []
+    }
+
+    private static func runClient(_ index: Int, socket: String, batch: Int, until deadline: Double) async throws -> ClientTally {
+        let client = UnixSocketHTTPClient(socketPath: socket)
+        defer { client.close() }
+        var generator = SyntheticEvents(seed: UInt64(index + 1))
+        let tag = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
+        var tally = ClientTally()
+        var next = 0
+        while monotonicSeconds() < deadline {
+            var lines: [String] = []
+            for _ in 0..<batch {
+                lines.append(generator.line(next, runTag: tag))
+                next += 1
+            }
+            let body = batch == 1 ? lines[0] : "{\"events\":[" + lines.joined(separator: ",") + "]}"
+            let t0 = monotonicSeconds()
+            let answer = try await client.send("POST", "/v1/events", body: Array(body.utf8))
+            tally.latenciesMs.append((monotonicSeconds() - t0) * 1000)
+            if answer.status == 201 || answer.status == 200 { tally.events += batch } else { tally.errors += 1 }
+        }
+        return tally
+    }
+}
+
+/// `cxledger serve` started from the binary beside this one, on a fresh ledger.
+final class ChildServer: Sendable {
+    let process: Process
+    let directory: String
+    let socket: String
+
+    private init(process: Process, directory: String, socket: String) {
+        self.process = process
+        self.directory = directory
+        self.socket = socket
+    }
+
+    static func start() async throws -> ChildServer {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("cxledger").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ValidationError("no cxledger binary beside cxledger-bench at \(binary); build it, or pass --socket")
+        }
+        let dir = try benchDirectory("ingest")
+        let socket = dir + "/cxledger.sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data", dir + "/data", "--socket", socket, "--log-level", "warning"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let server = ChildServer(process: process, directory: dir, socket: socket)
+        let probe = UnixSocketHTTPClient(socketPath: socket)
+        defer { probe.close() }
+        for _ in 0..<200 {
+            if let answer = try? await probe.get("/v1/health"), answer.status == 200 { return server }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        server.stop()
+        throw ValidationError("the server did not start on \(socket)")
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
