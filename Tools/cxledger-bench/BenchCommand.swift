@@ -5,6 +5,6 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxledger-bench",
-        abstract: "Benchmarks: append, verify (and more scenarios as they land).",
-        subcommands: [AppendScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self])
+        abstract: "Benchmarks: append, ingest, rebuild, query, verify, all.",
+        subcommands: [AppendScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self, AllScenarios.self])
 }

@@ -49,8 +49,11 @@ struct BenchResult {
         if asJSON {
             Swift.print(String(decoding: CanonicalJSON.encode(json), as: UTF8.self))
         } else {
-            Swift.print(String(format: "%-8@ %10.0f events/s  %9d events  %7.3f s  p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  errors %d",
-                               scenario as NSString, eventsPerSecond, events, seconds, percentile(50), percentile(99),
+            var label = scenario
+            if let q = extra["query"]?.stringValue { label += " " + q }
+            if scenario == "ingest", let b = extra["batch"]?.intValue { label += " b=\(b)" }
+            Swift.print(String(format: "%-22@ %10.0f events/s  %9d events  %7.3f s  p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  errors %d",
+                               label as NSString, eventsPerSecond, events, seconds, percentile(50), percentile(99),
                                latenciesMs.max() ?? 0, errors))
         }
     }

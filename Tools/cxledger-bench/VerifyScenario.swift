@@ -19,6 +19,11 @@ struct VerifyScenario: ParsableCommand {
         let (path, _) = try SyntheticEvents.writeFile(count: events, directory: dir)
         let log = try EventLog(directory: dir + "/data")
         _ = try EventImporter.run(handle: FileHandle(forReadingAtPath: path)!, batchSize: 10_000) { try log.append($0) }
+        return try measure(log, events: events)
+    }
+
+    /// Verifies `log` three times over.
+    static func measure(_ log: EventLog, events: Int) throws -> BenchResult {
         var latencies: [Double] = []
         var checked = 0
         var errors = 0
