@@ -58,7 +58,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "CXLedgerServerTests", dependencies: ["CXLedgerServer", "CXLedgerCore"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "CXLedgerCore",
+            "CXLedgerCore", "CXLedgerServer", "LMDB",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ],

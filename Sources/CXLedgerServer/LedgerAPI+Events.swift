@@ -20,6 +20,12 @@ extension LedgerAPI {
             logger.error("append refused: the disk is full", metadata: ["error": "\(error)"])
             throw APIError(LedgerError(code: .unavailable, message: "the disk is full; nothing was written"),
                            retryAfter: 30)
+        } catch let error as LMDBError where error.isWriteFailure {
+            // A full filesystem part-way through a commit shows up as a short write (EIO).
+            logger.error("append refused: writing the data file failed", metadata: ["error": "\(error)"])
+            throw APIError(LedgerError(code: .unavailable,
+                                       message: "writing to disk failed (the disk is full or failing); nothing was written"),
+                           retryAfter: 30)
         }
         let stored = answers.count { !$0.alreadyStored }
         metrics.recordAppend(storedEvents: stored)

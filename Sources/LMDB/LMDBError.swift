@@ -21,6 +21,9 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isNotFound: Bool { code == MDB_NOTFOUND }
     /// The disk (not the map) is full.
     public var isDiskFull: Bool { code == 28 /* ENOSPC */ || code == 122 /* EDQUOT */ }
+    /// A write to the data file failed: LMDB reports a short write, which is what a filesystem that
+    /// fills up part-way through a commit gives, as EIO (see mdb_page_flush). The commit was aborted.
+    public var isWriteFailure: Bool { code == 5 /* EIO */ }
 
     @inline(__always)
     static func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws(LMDBError) {
