@@ -12,10 +12,19 @@ public struct NDJSONLineReader {
         self.handle = handle
     }
 
+    /// The index of the next newline at or after `from` (memchr: this scan touches every input byte).
+    private func newline(from: Int) -> Int? {
+        guard from < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress, let hit = memchr(base + from, 0x0A, raw.count - from) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+    }
+
     /// The next line without its terminator (a trailing CR is dropped too), or nil at the end.
     public mutating func next() throws -> ArraySlice<UInt8>? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let nl = newline(from: start) {
                 var end = nl
                 if end > start && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = buffer[start..<end]

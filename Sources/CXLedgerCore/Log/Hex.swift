@@ -3,9 +3,11 @@ enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
     static func encode(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        digits.withUnsafeBufferPointer { d in
+            for b in bytes {
+                out.append(d[Int(b >> 4)])
+                out.append(d[Int(b & 0x0f)])
+            }
         }
     }
 
