@@ -28,6 +28,11 @@ struct RebuildCommand: AsyncParsableCommand {
             try await RemoteRebuild(socket: socket).run(types.map { $0.name }, check: check)
             return
         }
+        // A mistyped directory must not become an empty ledger that "rebuilds" fine.
+        guard FileManager.default.fileExists(atPath: data! + "/data.mdb") else {
+            FileHandle.standardError.write(Data("cxledger-rebuild: no ledger in \(data!)\n".utf8))
+            throw ExitCode(1)
+        }
         // Rebuilding writes: refuse while a server (or another writer) holds the directory.
         let lock: DataDirectoryLock
         do { lock = try DataDirectoryLock.acquire(directory: data!) } catch let held as DataDirectoryLock.Held {
