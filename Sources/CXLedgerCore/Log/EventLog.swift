@@ -49,65 +49,128 @@ public final class EventLog: Sendable {
         try await groupCommit.submit(events, to: self)
     }
 
+    /// One event that passed every check, with what it will be stored as.
+    private struct PlannedEvent {
+        let event: ProposedEvent
+        let position: Int
+        let streamVersion: Int
+        let caseState: CaseState?
+    }
+
+    /// The answer for one posted event: already stored, or the n-th planned event.
+    private enum PlannedAnswer {
+        case stored(AppendedEvent)
+        case planned(Int, alreadyStored: Bool)
+    }
+
     /// Applies one atomic request inside `txn`; the caller commits.
+    ///
+    /// Every rule is checked first, against the transaction plus what earlier events of the same
+    /// request would change, and only then is anything written. A refused request therefore leaves
+    /// the transaction untouched, and group commit needs no nested transaction per request (LMDB
+    /// allocates megabytes for each one).
     func apply(_ events: [ProposedEvent], in txn: borrowing WriteTransaction) throws -> [AppendedEvent] {
         let db = databases
         var head = try readHead(txn)
         let startPosition = head.position
-        let now = Timestamp.now()
-        let recordedAt = head.recordedAt.map { max($0, now) } ?? now
-        let recordedAtText = recordedAt.rfc3339()
-        var previousHash = Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis
-        let observer = self.observer.withLock { $0 }
-        var results: [AppendedEvent] = []
-        results.reserveCapacity(events.count)
+
+        // Check.
+        var plan: [PlannedEvent] = []
+        plan.reserveCapacity(events.count)
+        var answers: [PlannedAnswer] = []
+        answers.reserveCapacity(events.count)
+        var versions: [String: Int] = [:]
+        var cases: [String: CaseState] = [:]
+        var plannedIds: [String: Int] = [:]
         for (index, event) in events.enumerated() {
             do {
-                if let stored = try storedAnswer(for: event, in: txn) {
-                    results.append(stored)
+                if let earlier = plannedIds[event.id] {
+                    guard CanonicalJSON.encode(plan[earlier].event.content) == CanonicalJSON.encode(event.content) else {
+                        throw LedgerError(code: .idConflict,
+                                          message: "id \(event.id) appears earlier in this batch with different content",
+                                          field: "id")
+                    }
+                    answers.append(.planned(earlier, alreadyStored: true))
                     continue
                 }
-                let current = try streamVersion(event.stream, in: txn)
+                if let stored = try storedAnswer(for: event, in: txn) {
+                    answers.append(.stored(stored))
+                    continue
+                }
+                let current = try versions[event.stream] ?? streamVersion(event.stream, in: txn)
                 if let expected = event.expectedVersion, expected != current {
                     throw LedgerError(code: .versionConflict,
                                       message: "stream \(event.stream) is at version \(current), not \(expected)",
                                       field: "expectedVersion")
                 }
+                var nextState: CaseState?
                 if let caseId = event.caseId {
-                    let state = try caseState(caseId, in: txn)
-                    let next = try CaseLifecycle.next(after: event, from: state) { try self.caseState($0, in: txn) != nil }
+                    let state = try cases[caseId] ?? caseState(caseId, in: txn)
+                    let next = try CaseLifecycle.next(after: event, from: state) { id in
+                        try cases[id] != nil || self.caseState(id, in: txn) != nil
+                    }
                     if next != state {
-                        try txn.put(db.cases, key: caseId, value: next.encoded)
+                        cases[caseId] = next
+                        nextState = next
                     }
                 }
-                let position = head.position + 1
-                let version = current + 1
-                let (record, hash) = StoredEnvelopeWriter.record(for: event, position: position, streamVersion: version,
-                                                                 recordedAt: recordedAtText, previousHash: previousHash)
-                try txn.put(db.events, key: BigEndianKey(position), value: record, append: true)
-                try txn.put(db.ids, key: event.id, value: BigEndianKey(position))
-                try txn.put(db.streams, key: event.stream, value: BigEndianKey(version))
-                try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: version),
-                            value: BigEndianKey(position))
-                try observer?.apply(RecordedEvent(event, position: position, streamVersion: version, recordedAt: recordedAt),
-                                    in: txn)
-                previousHash = hash
-                head = LogHead(position: position, hash: Hex.string(hash), recordedAt: recordedAt)
-                results.append(AppendedEvent(id: event.id, position: position, stream: event.stream,
-                                             streamVersion: version, hash: head.hash, alreadyStored: false))
+                versions[event.stream] = current + 1
+                plannedIds[event.id] = plan.count
+                answers.append(.planned(plan.count, alreadyStored: false))
+                plan.append(PlannedEvent(event: event, position: startPosition + plan.count + 1,
+                                         streamVersion: current + 1, caseState: nextState))
             } catch let error as LedgerError {
                 throw AppendFailure(index: index, error: error)
             }
         }
-        if head.position != startPosition {
-            var value: [UInt8] = []
-            withUnsafeBytes(of: UInt64(head.position).bigEndian) { value.append(contentsOf: $0) }
-            value.append(contentsOf: previousHash)
-            withUnsafeBytes(of: recordedAt.microseconds.bigEndian) { value.append(contentsOf: $0) }
-            try txn.put(db.meta, key: "head", value: value)
-            try observer?.didApply(upTo: head.position, in: txn)
+        guard !plan.isEmpty else {
+            return answers.map { if case .stored(let a) = $0 { return a } else { preconditionFailure("nothing planned") } }
         }
-        return results
+
+        // Write.
+        let now = Timestamp.now()
+        let recordedAt = head.recordedAt.map { max($0, now) } ?? now
+        let recordedAtText = recordedAt.rfc3339()
+        var previousHash = Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis
+        let observer = self.observer.withLock { $0 }
+        var hashes: [String] = []
+        hashes.reserveCapacity(plan.count)
+        for planned in plan {
+            let event = planned.event
+            if let caseId = event.caseId, let state = planned.caseState {
+                try txn.put(db.cases, key: caseId, value: state.encoded)
+            }
+            let (record, hash) = StoredEnvelopeWriter.record(for: event, position: planned.position,
+                                                             streamVersion: planned.streamVersion,
+                                                             recordedAt: recordedAtText, previousHash: previousHash)
+            try txn.put(db.events, key: BigEndianKey(planned.position), value: record, append: true)
+            try txn.put(db.ids, key: event.id, value: BigEndianKey(planned.position))
+            try txn.put(db.streams, key: event.stream, value: BigEndianKey(planned.streamVersion))
+            try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
+                        value: BigEndianKey(planned.position))
+            try observer?.apply(RecordedEvent(event, position: planned.position, streamVersion: planned.streamVersion,
+                                              recordedAt: recordedAt), in: txn)
+            previousHash = hash
+            hashes.append(Hex.string(hash))
+        }
+        head = LogHead(position: startPosition + plan.count, hash: hashes[hashes.count - 1], recordedAt: recordedAt)
+        var value: [UInt8] = []
+        withUnsafeBytes(of: UInt64(head.position).bigEndian) { value.append(contentsOf: $0) }
+        value.append(contentsOf: previousHash)
+        withUnsafeBytes(of: recordedAt.microseconds.bigEndian) { value.append(contentsOf: $0) }
+        try txn.put(db.meta, key: "head", value: value)
+        try observer?.didApply(upTo: head.position, in: txn)
+
+        return answers.map { answer in
+            switch answer {
+            case .stored(let a):
+                return a
+            case .planned(let i, let alreadyStored):
+                let p = plan[i]
+                return AppendedEvent(id: p.event.id, position: p.position, stream: p.event.stream,
+                                     streamVersion: p.streamVersion, hash: hashes[i], alreadyStored: alreadyStored)
+            }
+        }
     }
 
     /// The original answer when `event.id` is stored with the same content; `id_conflict` when

@@ -4,9 +4,9 @@ import Synchronization
 
 /// Coalesces concurrent append requests into one write transaction and one fsync.
 ///
-/// Requests queue here; the writer thread drains everything queued, applies each request in a
-/// nested transaction (so a refused request leaves its neighbours alone), commits once and only
-/// then answers every request. While it commits, the next group gathers.
+/// Requests queue here; the writer thread drains everything queued, applies each request in turn
+/// (a refused request is refused before it writes anything, so it leaves its neighbours alone),
+/// commits once and only then answers every request. While it commits, the next group gathers.
 final class GroupCommit: Sendable {
     private struct Request {
         let events: [ProposedEvent]
@@ -69,13 +69,13 @@ final class GroupCommit: Sendable {
                 outcomes.reserveCapacity(requests.count)
                 for request in requests {
                     do {
-                        let answer = try txn.nested { child in try log.apply(request.events, in: child) }
-                        outcomes.append(.success(answer))
-                    } catch let error as LMDBError {
-                        throw error // the transaction is spoilt; the whole group fails or retries
-                    } catch {
-                        outcomes.append(.failure(error))
+                        outcomes.append(.success(try log.apply(request.events, in: txn)))
+                    } catch let refused as AppendFailure {
+                        // Refused while checking, before it wrote anything: its neighbours are unaffected.
+                        outcomes.append(.failure(refused))
                     }
+                    // Anything else (LMDB, or a failure while writing) spoils the transaction: the
+                    // whole group fails, or retries after the map grows.
                 }
             }
         } catch {
