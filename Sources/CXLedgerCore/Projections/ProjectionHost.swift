@@ -114,30 +114,23 @@ public final class ProjectionHost: EventObserver {
 
     /// Makes every projection live, building new, stale or lagging ones from the log first.
     private func prepareForWriting() throws {
+        var stale: [any Projection.Type] = []
         for type in types {
-            let existing = try status(of: type.name)
-            let head = try log.head().position
-            if let existing, existing.version == type.version {
-                let instance = try log.environment.write { txn in type.init(tables: try self.tables(for: type, generation: existing.generation, in: txn)) }
-                if existing.checkpoint < head {
-                    try fold(instance, named: type.name, from: existing.checkpoint + 1)
-                }
-                setLive(instance, named: type.name)
-            } else {
-                let generation = (existing?.generation ?? 0) + 1
-                let instance = try log.environment.write { txn in
-                    let tables = try self.tables(for: type, generation: generation, in: txn)
-                    for db in tables.all { try txn.clear(db) }
-                    return type.init(tables: tables)
-                }
-                try fold(instance, named: type.name, from: 1, initial: ProjectionStatus(
-                    name: type.name, version: type.version, generation: generation, checkpoint: 0))
-                if let existing, existing.generation != generation {
-                    try dropGeneration(type, existing.generation)
-                }
-                setLive(instance, named: type.name)
+            guard let existing = try status(of: type.name), existing.version == type.version else {
+                stale.append(type)
+                continue
             }
+            let instance = try log.environment.write { txn in
+                type.init(tables: try self.tables(for: type, generation: existing.generation, in: txn))
+            }
+            if existing.checkpoint < (try log.head().position) {
+                try fold(instance, named: type.name, from: existing.checkpoint + 1)
+            }
+            setLive(instance, named: type.name)
         }
+        // New projections, and ones stored at another version, are built blue/green: the registry
+        // keeps naming the old generation (which readers in other processes use) until the swap.
+        try rebuild(stale)
     }
 
     /// Folds log events from `from` into `instance` in bounded write transactions, recording progress.
