@@ -27,7 +27,7 @@ struct AppendCommand: ParsableCommand {
         } else {
             handle = .standardInput
         }
-        let outcome: RemoteAppend.Outcome
+        let outcome: EventImporter.Outcome
         if let socket {
             outcome = try RemoteAppend(socketPath: socket).run(handle: handle, batchSize: batch)
         } else {
@@ -41,9 +41,9 @@ struct AppendCommand: ParsableCommand {
             let log = try EventLog(directory: data)
             // The host installs itself on the log, so the projections move in each batch's transaction.
             let host = try ProjectionHost(log: log)
-            outcome = RemoteAppend.Outcome(try withExtendedLifetime((host, lock)) {
+            outcome = try withExtendedLifetime((host, lock)) {
                 try EventImporter.run(handle: handle, batchSize: batch) { try log.append($0) }
-            })
+            }
         }
         var out = OutputBuffer()
         if json {

@@ -7,39 +7,12 @@ import Foundation
 /// Lines are checked here first, so a bad line is reported with its number before anything of its
 /// batch is sent; the server's own refusals (`events[i]…`) are mapped back to line numbers too.
 struct RemoteAppend {
-    /// What an import did, whichever way it went (the same summary as `EventImporter.Outcome`).
-    struct Outcome {
-        var appended = 0
-        var alreadyPresent = 0
-        var failure: (line: Int, error: LedgerError)?
-
-        init() {}
-
-        init(_ local: EventImporter.Outcome) {
-            appended = local.appended
-            alreadyPresent = local.alreadyPresent
-            failure = local.failure
-        }
-
-        var json: JSONValue {
-            var o: [String: JSONValue] = ["appended": .number(Double(appended)),
-                                          "alreadyPresent": .number(Double(alreadyPresent))]
-            if let failure {
-                o["failedLine"] = .number(Double(failure.line))
-                o["error"] = .string(failure.error.code.rawValue)
-                o["message"] = .string(failure.error.description)
-                if let field = failure.error.field { o["field"] = .string(field) }
-            }
-            return .object(o)
-        }
-    }
-
     let socketPath: String
 
-    func run(handle: FileHandle, batchSize: Int) throws -> Outcome {
+    func run(handle: FileHandle, batchSize: Int) throws -> EventImporter.Outcome {
         let client = UnixSocketHTTPClient(socketPath: socketPath)
         var reader = NDJSONLineReader(handle: handle)
-        var outcome = Outcome()
+        var outcome = EventImporter.Outcome()
         var body: [UInt8] = []
         var count = 0
         var firstLine = 1

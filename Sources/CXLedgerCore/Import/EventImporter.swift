@@ -11,6 +11,8 @@ public enum EventImporter {
         /// The line that stopped the import and why; its batch was not written.
         public var failure: (line: Int, error: LedgerError)?
 
+        public init() {}
+
         public var json: JSONValue {
             var o: [String: JSONValue] = ["appended": .number(Double(appended)),
                                           "alreadyPresent": .number(Double(alreadyPresent))]
