@@ -172,6 +172,28 @@ struct TamperTests {
         #expect(try tamperVerify(copy2).firstBadPosition == 29)
     }
 
+    @Test("in a long log, checked in parallel chunks, the first of several changes is reported")
+    func changesDeepInALongLog() throws {
+        // 40,000 events: more than one verification chunk, each split across the cores.
+        let dir = FixtureDirectory("tamper-long")
+        do {
+            let log = try EventLog(directory: dir.sub("ledger"))
+            for start in stride(from: 1, through: 40_000, by: 5_000) {
+                try log.append(try (start..<(start + 5_000)).map { try fixtureInteraction($0) })
+            }
+        }
+        let untouched = try tamperCopy(dir, "long-untouched")
+        #expect(try tamperVerify(untouched).isValid)
+        #expect(try tamperVerify(untouched).eventsChecked == 40_000)
+        for positions in [[39_001], [2_050, 36_000], [33_000, 33_001]] {
+            let copy = try tamperCopy(dir, "long-\(positions[0])")
+            for p in positions { try tamperRawReplace(copy, "summary-unique-0-\(p):", "summary-uniquE-0-\(p):") }
+            let report = try tamperVerify(copy)
+            #expect(report.firstBadPosition == positions[0])
+            #expect(report.eventsChecked == positions[0] - 1)
+        }
+    }
+
     @Test("truncating the last event is reported")
     func truncatedLast() throws {
         let (dir, answers) = try tamperLedger()

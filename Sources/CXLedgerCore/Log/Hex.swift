@@ -49,4 +49,22 @@ enum Hex {
         }
         return true
     }
+
+    /// Decodes 64 lower-case hex digits into `out` (32 bytes); false when they are not hex.
+    static func decode(_ hex: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        guard hex.count == out.count * 2 else { return false }
+        for i in 0..<out.count {
+            guard let high = nibble(hex[2 * i]), let low = nibble(hex[2 * i + 1]) else { return false }
+            out[i] = high << 4 | low
+        }
+        return true
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
 }
