@@ -9,7 +9,7 @@ struct RequestBodyReader {
     func read(_ request: Request) async throws(APIError) -> JSONValue {
         try checkMediaType(request)
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBytes {
-            throw tooLarge("the body declares \(declared) bytes")
+            throw tooLarge("the body declares \(declared) bytes, more")
         }
         var bytes: [UInt8] = []
         do {

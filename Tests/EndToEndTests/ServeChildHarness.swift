@@ -65,7 +65,7 @@ final class HarnessDirectory: Sendable {
     let path: String
 
     init(_ label: String) {
-        path = "/tmp/cx\(label)-" + UUID().uuidString.prefix(8).lowercased()
+        path = "/tmp/cxe2e-\(label)-" + UUID().uuidString.prefix(8).lowercased()
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -199,62 +199,135 @@ struct RawAnswer: Sendable {
     func json() throws -> JSONValue { try JSONParser.parse(body) }
 }
 
-/// Sends `bytes` on a connection of its own, writing on as far as the server reads (it may refuse an
-/// over-limit body from its Content-Length and close), then reads one response. Nil when the server
-/// closed (or stayed silent for `timeoutSeconds`) without a complete response.
-func harnessRawExchange(socket path: String, bytes: [UInt8], timeoutSeconds: Int = 20) -> RawAnswer? {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let pathBytes = Array(path.utf8)
-    guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-        for (i, b) in pathBytes.enumerated() { raw[i] = b }
-        raw[pathBytes.count] = 0
+/// A keep-alive connection for hand-made requests, with send and receive timeouts so that a server that
+/// stops reading or answering shows up as a failure instead of a hang. Not thread-safe: one per task.
+final class HarnessConnection {
+    enum Outcome {
+        /// A complete response; `closed` when the server closed the connection after it.
+        case answer(RawAnswer, closed: Bool)
+        /// No complete response: why.
+        case noAnswer(String)
     }
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+
+    let socketPath: String
+    let timeoutSeconds: Int
+    private var fd: Int32 = -1
+    private var pending: [UInt8] = []
+
+    init(socket: String, timeoutSeconds: Int = 15) {
+        socketPath = socket
+        self.timeoutSeconds = timeoutSeconds
     }
-    guard connected == 0 else { return nil }
-    var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeBytes { raw in
-            #if canImport(Glibc)
-            send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-            #else
-            send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
-            #endif
+
+    deinit { close() }
+
+    func close() {
+        if fd >= 0 { _ = harnessClose(fd) }
+        fd = -1
+        pending = []
+    }
+
+    private func connectIfNeeded() -> String? {
+        guard fd < 0 else { return nil }
+        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard s >= 0 else { return "socket: \(String(cString: strerror(errno)))" }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { _ = harnessClose(s); return "path too long" }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in pathBytes.enumerated() { raw[i] = b }
+            raw[pathBytes.count] = 0
         }
-        if n < 0 {
-            if errno == EINTR { continue }
-            break // the server stopped reading: its answer may be waiting
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        offset += n
+        guard connected == 0 else {
+            let reason = String(cString: strerror(errno))
+            _ = harnessClose(s)
+            return "connect: \(reason)"
+        }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        fd = s
+        pending = []
+        return nil
     }
-    var received: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-        if let answer = parseRawAnswer(received) { return answer }
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n > 0 {
-            received += chunk[..<n]
-        } else if n < 0 && errno == EINTR {
-            continue
-        } else {
-            return parseRawAnswer(received, atEnd: true)
+
+    /// Writes `bytes` (as far as the server reads them: it may answer early and stop reading) and reads one
+    /// response. `method` tells whether the response has a body (HEAD has none).
+    func exchange(_ bytes: [UInt8], method: String) -> Outcome {
+        if let failure = connectIfNeeded() { return .noAnswer(failure) }
+        var offset = 0
+        var writeFailure: String?
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                #if canImport(Glibc)
+                send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                #else
+                send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
+                #endif
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                writeFailure = String(cString: strerror(errno))
+                break // the server stopped reading: its answer may be waiting
+            }
+            offset += n
+        }
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var atEnd = false
+        while true {
+            if let (answer, used) = harnessParseAnswer(pending, bodiless: method == "HEAD", atEnd: atEnd) {
+                pending.removeFirst(used)
+                let closed = atEnd || writeFailure != nil || answer.headers["connection"]?.lowercased() == "close"
+                if closed { close() }
+                return .answer(answer, closed: closed)
+            }
+            if atEnd {
+                let got = pending.count
+                close()
+                return .noAnswer("the server closed the connection after \(got) bytes of an answer"
+                                 + (writeFailure.map { " (writing the request failed: \($0))" } ?? ""))
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                pending += chunk[..<n]
+            } else if n == 0 || errno == ECONNRESET {
+                atEnd = true
+            } else if errno == EINTR {
+                continue
+            } else {
+                let reason = String(cString: strerror(errno))
+                let got = pending.count
+                close()
+                return .noAnswer("no complete answer within \(timeoutSeconds) s (\(reason)) after \(got) bytes; wrote \(offset) of \(bytes.count)"
+                                 + (writeFailure.map { " (writing failed: \($0))" } ?? ""))
+            }
         }
     }
 }
 
-/// One complete HTTP/1.1 response at the start of `bytes`, or nil while incomplete.
-private func parseRawAnswer(_ bytes: [UInt8], atEnd: Bool = false) -> RawAnswer? {
+#if canImport(Glibc)
+private let harnessClose = Glibc.close
+#elseif canImport(Darwin)
+private let harnessClose = Darwin.close
+#endif
+
+/// Sends `bytes` on a connection of its own and reads one response; nil without a complete one.
+func harnessRawExchange(socket path: String, bytes: [UInt8], method: String = "POST", timeoutSeconds: Int = 15) -> RawAnswer? {
+    let connection = HarnessConnection(socket: path, timeoutSeconds: timeoutSeconds)
+    if case .answer(let answer, _) = connection.exchange(bytes, method: method) { return answer }
+    return nil
+}
+
+/// One complete HTTP/1.1 response at the start of `bytes` and how many bytes it took, or nil while incomplete.
+/// A response with neither Content-Length nor chunked encoding runs to the end of the stream.
+func harnessParseAnswer(_ bytes: [UInt8], bodiless: Bool, atEnd: Bool) -> (RawAnswer, Int)? {
     let separator: [UInt8] = [13, 10, 13, 10]
-    guard bytes.count >= 4, let headEnd = (0...(bytes.count - 4)).first(where: { bytes[$0..<($0 + 4)].elementsEqual(separator) }) else {
+    guard bytes.count >= 4,
+          let headEnd = (0...(bytes.count - 4)).first(where: { bytes[$0..<($0 + 4)].elementsEqual(separator) }) else {
         return nil
     }
     let head = String(decoding: bytes[..<headEnd], as: UTF8.self)
@@ -266,25 +339,41 @@ private func parseRawAnswer(_ bytes: [UInt8], atEnd: Bool = false) -> RawAnswer?
         guard let colon = line.firstIndex(of: ":") else { continue }
         headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
     }
-    let rest = Array(bytes[(headEnd + 4)...])
+    let start = headEnd + 4
+    if bodiless || status == 204 || status == 304 || (100..<200).contains(status) {
+        return (RawAnswer(status: status, headers: headers, body: []), start)
+    }
     if let length = headers["content-length"].flatMap(Int.init) {
-        guard rest.count >= length else { return nil }
-        return RawAnswer(status: status, headers: headers, body: Array(rest.prefix(length)))
+        guard bytes.count - start >= length else { return nil }
+        return (RawAnswer(status: status, headers: headers, body: Array(bytes[start..<(start + length)])), start + length)
     }
     if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
         var body: [UInt8] = []
-        var i = 0
+        var i = start
         while true {
-            guard let lineEnd = (i..<max(i, rest.count - 1)).first(where: { rest[$0] == 13 && rest[$0 + 1] == 10 }) else { return nil }
-            guard let size = Int(String(decoding: rest[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? "", radix: 16) else {
+            guard i + 1 < bytes.count, let lineEnd = (i..<(bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }) else {
                 return nil
             }
+            let sizeText = String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { return nil }
             i = lineEnd + 2
-            if size == 0 { return RawAnswer(status: status, headers: headers, body: body) }
-            guard rest.count >= i + size + 2 else { return nil }
-            body += rest[i..<(i + size)]
+            if size == 0 {
+                // Trailers end with an empty line.
+                guard i + 1 < bytes.count else { return nil }
+                while !(bytes[i] == 13 && bytes[i + 1] == 10) {
+                    guard let end = (i..<(bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }) else { return nil }
+                    i = end + 2
+                    guard i + 1 < bytes.count else { return nil }
+                }
+                return (RawAnswer(status: status, headers: headers, body: body), i + 2)
+            }
+            guard bytes.count >= i + size + 2 else { return nil }
+            body += bytes[i..<(i + size)]
             i += size + 2
         }
     }
-    return atEnd ? RawAnswer(status: status, headers: headers, body: rest) : nil
+    guard atEnd else { return nil }
+    var unframed = headers
+    unframed["x-harness-unframed"] = "true"
+    return (RawAnswer(status: status, headers: unframed, body: Array(bytes[start...])), bytes.count)
 }
