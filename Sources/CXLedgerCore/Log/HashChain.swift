@@ -13,9 +13,4 @@ public enum HashChain {
         hasher.update(bufferPointer: tail)
         return Array(hasher.finalize())
     }
-
-    /// The hash of an envelope given as its full canonical JSON without `hash`.
-    public static func link(previous: [UInt8], canonicalEnvelope: [UInt8]) -> [UInt8] {
-        canonicalEnvelope.withUnsafeBytes { link(previous: previous, head: $0, tail: UnsafeRawBufferPointer(start: nil, count: 0)) }
-    }
 }
