@@ -43,6 +43,7 @@ public enum LogVerifier {
         var expected = 1
         var structural: (Int, String)?
         var hashProblem: (Int, String)?
+        var lastGoodBeforeHashProblem = LogHead.empty.hash
         var batch: [Parts] = []
         batch.reserveCapacity(chunk)
         var chainFrom: UnsafeRawBufferPointer?  // the stored hash before `batch`; nil is the genesis
@@ -50,7 +51,10 @@ public enum LogVerifier {
 
         func checkBatch() {
             guard !batch.isEmpty, hashProblem == nil else { return }
-            if let found = checkLinks(batch, after: chainFrom) { hashProblem = found }
+            if let found = checkLinks(batch, after: chainFrom) {
+                hashProblem = (found.position, found.message)
+                lastGoodBeforeHashProblem = found.priorHash
+            }
             chainFrom = batch[batch.count - 1].hashHex
             batch.removeAll(keepingCapacity: true)
         }
@@ -87,7 +91,11 @@ public enum LogVerifier {
         let problem = [hashProblem, structural].compactMap { $0 }.min { $0.0 < $1.0 }
         if let (position, message) = problem {
             let checked = position - 1
-            return VerificationReport(head: LogHead(position: checked, hash: "", recordedAt: nil), eventsChecked: checked,
+            // The last event that checked out: just before the broken link, or the end of the checked chain.
+            let good = hashProblem?.0 == position
+                ? lastGoodBeforeHashProblem
+                : chainFrom.map { String(decoding: $0, as: UTF8.self) } ?? LogHead.empty.hash
+            return VerificationReport(head: LogHead(position: checked, hash: good, recordedAt: nil), eventsChecked: checked,
                                       firstBadPosition: position, problem: message)
         }
         let checked = expected - 1
@@ -113,7 +121,8 @@ public enum LogVerifier {
     }
 
     /// Checks every link of `batch` on all cores; returns the first broken one.
-    private static func checkLinks(_ batch: [Parts], after chainFrom: UnsafeRawBufferPointer?) -> (Int, String)? {
+    private static func checkLinks(_ batch: [Parts], after chainFrom: UnsafeRawBufferPointer?)
+        -> (position: Int, message: String, priorHash: String)? {
         let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 1024))
         let per = (batch.count + slices - 1) / slices
         let firstBad = UnsafeMutableBufferPointer<Int>.allocate(capacity: slices)
@@ -154,7 +163,8 @@ public enum LogVerifier {
         hasher.update(bufferPointer: entry.head)
         hasher.update(bufferPointer: entry.tail)
         let computed = hasher.finalize().withUnsafeBytes { Hex.string($0) }
+        let priorHash = prior.map { String(decoding: $0, as: UTF8.self) } ?? LogHead.empty.hash
         return (entry.position, "hash mismatch: stored \(String(decoding: entry.hashHex, as: UTF8.self)), computed \(computed); "
-            + "the event was changed, or an event before it was removed or reordered")
+            + "the event was changed, or an event before it was removed or reordered", priorHash)
     }
 }
