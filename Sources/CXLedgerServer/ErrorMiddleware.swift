@@ -1,5 +1,6 @@
 import CXLedgerCore
 import Hummingbird
+import LMDB
 import Logging
 
 /// Turns every failure into SPEC's JSON error body, counts responses by status and logs each request.
@@ -17,6 +18,12 @@ struct ErrorMiddleware: RouterMiddleware {
             response = try APIError(error).response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             response = try APIError(.notFound, "no endpoint \(request.method) \(request.uri.path)")
+                .response(from: request, context: context)
+        } catch let error as LMDBError where error.isReadersFull || error.isDiskFull || error.isWriteFailure {
+            // Exhausted resources are a reason to come back later, not a server fault.
+            context.logger.warning("request refused: \(error)", metadata: ["path": "\(request.uri.path)"])
+            response = try APIError(LedgerError(code: .unavailable, message: "the ledger is out of resources right now: \(error.message)"),
+                                    retryAfter: error.isReadersFull ? 1 : 30)
                 .response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
