@@ -6,22 +6,13 @@ import Testing
 // End-to-end tests of the built `cxledger` binary: real processes, real data directories.
 // `swift build --build-tests` (as .ci/run does) builds the binary before `swift test` runs.
 
-private let e2ePackageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 private struct E2EError: Error, CustomStringConvertible {
     var description: String
 }
 
 /// The built binary: `$CXLEDGER_BINARY`, else `.build/debug/cxledger` (or `release` in a release test build).
 private func e2eBinary() throws -> String {
-    if let override = ProcessInfo.processInfo.environment["CXLEDGER_BINARY"] { return override }
-    #if DEBUG
-    let configuration = "debug"
-    #else
-    let configuration = "release"
-    #endif
-    let path = e2ePackageRoot.appendingPathComponent(".build/\(configuration)/cxledger").path
+    let path = Harness.tool("cxledger")
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw E2EError(description: "the cxledger binary is missing at \(path); run `swift build` "
             + "(or `swift build --build-tests`) before `swift test`, or set CXLEDGER_BINARY")

@@ -20,17 +20,10 @@ private struct QRFailure: Error, CustomStringConvertible {
 
 /// A built tool: `$CXLEDGER_BINARY` / `$CXLEDGER_REBUILD_BINARY`, else `.build/<configuration>/<name>`.
 private func qrTool(_ name: String) throws -> String {
-    let variable = name == "cxledger" ? "CXLEDGER_BINARY" : "CXLEDGER_REBUILD_BINARY"
-    if let override = ProcessInfo.processInfo.environment[variable] { return override }
-    #if DEBUG
-    let configuration = "debug"
-    #else
-    let configuration = "release"
-    #endif
-    let path = qrPackageRoot.appendingPathComponent(".build/\(configuration)/\(name)").path
+    let path = Harness.tool(name)
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw QRFailure(description: "\(name) is missing at \(path); run `swift build --build-tests` before `swift test`, "
-            + "or set \(variable)")
+            + "or set CXLEDGER_BINARY / CXLEDGER_REBUILD_BINARY")
     }
     return path
 }

@@ -16,7 +16,8 @@ enum Harness {
 
     /// A built product: `.build/debug/NAME` (or `release` in a release test build).
     static func tool(_ name: String) -> String {
-        if name == "cxledger", let override = ProcessInfo.processInfo.environment["CXLEDGER_BINARY"] { return override }
+        let variable = name == "cxledger" ? "CXLEDGER_BINARY" : name == "cxledger-rebuild" ? "CXLEDGER_REBUILD_BINARY" : ""
+        if let override = ProcessInfo.processInfo.environment[variable] { return override }
         #if DEBUG
         let configuration = "debug"
         #else
