@@ -5,12 +5,19 @@ public enum HashChain {
     /// What the first event chains from.
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
-    /// The hash of an envelope whose canonical bytes without `hash` are `head ‖ tail`.
-    static func link(previous: [UInt8], head: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer) -> [UInt8] {
+    /// The link of an envelope whose canonical bytes without `hash` are `head ‖ tail`.
+    /// The one place the chain formula lives: the writer and `verify` both call it.
+    static func digest(previous: UnsafeRawBufferPointer, head: UnsafeRawBufferPointer,
+                       tail: UnsafeRawBufferPointer) -> SHA256Digest {
         var hasher = SHA256()
-        hasher.update(data: previous)
+        hasher.update(bufferPointer: previous)
         hasher.update(bufferPointer: head)
         hasher.update(bufferPointer: tail)
-        return Array(hasher.finalize())
+        return hasher.finalize()
+    }
+
+    /// `digest` as bytes, for the writer.
+    static func link(previous: [UInt8], head: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer) -> [UInt8] {
+        previous.withUnsafeBytes { Array(digest(previous: $0, head: head, tail: tail)) }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Dispatch
 import Foundation
 import LMDB
@@ -141,11 +140,9 @@ public enum LogVerifier {
                     } else {
                         for j in 0..<32 { previous[j] = 0 }
                     }
-                    var hasher = SHA256()
-                    previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                    hasher.update(bufferPointer: entries[i].head)
-                    hasher.update(bufferPointer: entries[i].tail)
-                    let computed = hasher.finalize()
+                    let computed = previous.withUnsafeBytes {
+                        HashChain.digest(previous: $0, head: entries[i].head, tail: entries[i].tail)
+                    }
                     if !computed.withUnsafeBytes({ Hex.matches(entries[i].hashHex, $0) }) {
                         results[slice] = i
                         return
@@ -158,11 +155,9 @@ public enum LogVerifier {
         var previous = [UInt8](repeating: 0, count: 32)
         let prior = index == 0 ? chainFrom : batch[index - 1].hashHex
         if let prior { _ = Hex.decode(prior, into: &previous) }
-        var hasher = SHA256()
-        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: entry.head)
-        hasher.update(bufferPointer: entry.tail)
-        let computed = hasher.finalize().withUnsafeBytes { Hex.string($0) }
+        let computed = previous.withUnsafeBytes {
+            HashChain.digest(previous: $0, head: entry.head, tail: entry.tail).withUnsafeBytes { Hex.string($0) }
+        }
         let priorHash = prior.map { String(decoding: $0, as: UTF8.self) } ?? LogHead.empty.hash
         return (entry.position, "hash mismatch: stored \(String(decoding: entry.hashHex, as: UTF8.self)), computed \(computed); "
             + "the event was changed, or an event before it was removed or reordered", priorHash)
