@@ -115,7 +115,6 @@ struct FixtureLogSnapshot: Equatable {
     var head: LogHead
     var eventCount: Int
     var idCount: Int
-    var streamCount: Int
     var streamEventCount: Int
     var caseRecords: [String: [UInt8]]
 }
@@ -129,7 +128,6 @@ func fixtureSnapshot(_ log: EventLog) throws -> FixtureLogSnapshot {
         }
         return FixtureLogSnapshot(head: try log.readHead(txn), eventCount: try txn.count(log.databases.events),
                                   idCount: try txn.count(log.databases.ids),
-                                  streamCount: try txn.count(log.databases.streams),
                                   streamEventCount: try txn.count(log.databases.streamEvents), caseRecords: cases)
     }
 }

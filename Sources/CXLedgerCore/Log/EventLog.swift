@@ -145,7 +145,6 @@ public final class EventLog: Sendable {
                                                              recordedAt: recordedAtText, previousHash: previousHash)
             try txn.put(db.events, key: BigEndianKey(planned.position), value: record, append: true)
             try txn.put(db.ids, key: event.id, value: BigEndianKey(planned.position))
-            try txn.put(db.streams, key: event.stream, value: BigEndianKey(planned.streamVersion))
             try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
                         value: BigEndianKey(planned.position))
             try observer?.apply(RecordedEvent(event, position: planned.position, streamVersion: planned.streamVersion,
@@ -217,8 +216,15 @@ public final class EventLog: Sendable {
     public func streamVersion(_ stream: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
         // LMDB refuses empty and over-long keys (MDB_BAD_VALSIZE); no stored stream has such a name.
         guard Self.isStorableKey(stream) else { return 0 }
-        guard let value = try txn.get(databases.streams, key: stream) else { return 0 }
-        return value.withUnsafeBytes { BigEndianKey.decode($0).map(Int.init) ?? 0 }
+        let prefix = Array(stream.utf8) + [0]
+        var version = 0
+        try txn.scan(databases.streamEvents, from: prefix + [UInt8](repeating: 0xFF, count: 8), reverse: true) { key, _ in
+            if key.count == prefix.count + 8, key.starts(with: prefix) {
+                version = Int(BigEndianKey.decode(UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0)
+            }
+            return false
+        }
+        return version
     }
 
     public func caseState(_ caseId: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> CaseState? {

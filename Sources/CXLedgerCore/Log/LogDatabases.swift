@@ -6,24 +6,22 @@ public struct LogDatabases: Sendable {
     public let events: Database
     /// event id → position
     public let ids: Database
-    /// stream → its version
-    public let streams: Database
-    /// stream ‖ 0 ‖ version (big-endian) → position
+    /// stream ‖ 0 ‖ version (big-endian) → position; a stream's last key gives its version, so there is no
+    /// separate stream → version table to write (one B-tree page less per appended event).
     public let streamEvents: Database
     /// case id → `CaseState` as canonical JSON
     public let cases: Database
     /// "head" → position ‖ hash ‖ recordedAt
     public let meta: Database
 
-    static let names = ["log.events", "log.ids", "log.streams", "log.stream_events", "log.cases", "log.meta"]
+    static let names = ["log.events", "log.ids", "log.stream_events", "log.cases", "log.meta"]
 
     init(_ dbs: [Database]) {
         events = dbs[0]
         ids = dbs[1]
-        streams = dbs[2]
-        streamEvents = dbs[3]
-        cases = dbs[4]
-        meta = dbs[5]
+        streamEvents = dbs[2]
+        cases = dbs[3]
+        meta = dbs[4]
     }
 
     static func streamEventKey(_ stream: String, version: Int) -> [UInt8] {

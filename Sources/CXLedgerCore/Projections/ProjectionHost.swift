@@ -9,8 +9,8 @@ public final class ProjectionHost: EventObserver {
     public let log: EventLog
     public let types: [any Projection.Type]
     let registry: Database
-    /// Live instances by name; replaced when a rebuild swaps generations.
-    private let live: Mutex<[String: any Projection]> = Mutex([:])
+    /// Live instances by name with the generation they write; replaced when a rebuild swaps generations.
+    private let live: Mutex<[String: (instance: any Projection, generation: Int)]> = Mutex([:])
     /// Database handles already opened, by full name (dbi handles stay valid for the environment's life).
     private let opened: Mutex<[String: Database]> = Mutex([:])
     /// Rebuilds under way in this process, by projection name.
@@ -82,7 +82,7 @@ public final class ProjectionHost: EventObserver {
 
     /// The live instance of `P`, for queries. In a read-only process this follows swaps made by the writer.
     public func projection<P: Projection>(_ type: P.Type) throws -> P {
-        if !log.environment.isReadOnly, let p = live.withLock({ $0[P.name] }) as? P { return p }
+        if !log.environment.isReadOnly, let p = live.withLock({ $0[P.name]?.instance }) as? P { return p }
         guard let status = try status(of: P.name) else {
             throw LedgerError(code: .notFound, message: "projection \(P.name) has not been built; run cxledger-rebuild \(P.name)")
         }
@@ -90,23 +90,24 @@ public final class ProjectionHost: EventObserver {
     }
 
     /// Replaces the live instance (after a rebuild swapped generations).
-    func setLive(_ projection: any Projection, named name: String) {
-        live.withLock { $0[name] = projection }
+    func setLive(_ projection: any Projection, named name: String, generation: Int) {
+        live.withLock { $0[name] = (projection, generation) }
     }
 
     // MARK: EventObserver
 
     public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
         let current = live.withLock { Array($0.values) }
-        for p in current { try p.apply(event, in: txn) }
+        for p in current { try p.instance.apply(event, in: txn) }
     }
 
     public func didApply(upTo position: Int, in txn: borrowing WriteTransaction) throws {
-        let names = live.withLock { Array($0.keys) }
-        for name in names {
-            guard var status = try status(of: name, in: txn) else { continue }
-            status.checkpoint = position
-            try writeStatus(status, in: txn)
+        // The registry entry is rewritten from what the host knows, without reading it back first: this runs
+        // once per commit on the append path.
+        let current = live.withLock { $0.map { ($0.key, $0.value) } }
+        for (name, p) in current {
+            try writeStatus(ProjectionStatus(name: name, version: type(of: p.instance).version,
+                                             generation: p.generation, checkpoint: position), in: txn)
         }
     }
 
@@ -126,7 +127,7 @@ public final class ProjectionHost: EventObserver {
             if existing.checkpoint < (try log.head().position) {
                 try fold(instance, named: type.name, from: existing.checkpoint + 1)
             }
-            setLive(instance, named: type.name)
+            setLive(instance, named: type.name, generation: existing.generation)
         }
         // New projections, and ones stored at another version, are built blue/green: the registry
         // keeps naming the old generation (which readers in other processes use) until the swap.

@@ -44,7 +44,9 @@ extension ProjectionHost {
                     return (reached, head, true)
                 }
                 if swapped {
-                    for (type, instance) in zip(types, instances) { self.setLive(instance, named: type.name) }
+                    for (type, (instance, generation)) in zip(types, zip(instances, generations)) {
+                        self.setLive(instance, named: type.name, generation: generation)
+                    }
                 }
                 return (reached, head, swapped)
             }
