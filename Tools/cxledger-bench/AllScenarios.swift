@@ -1,6 +1,9 @@
 import ArgumentParser
 import CXLedgerCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `all`: every scenario in one run, optionally beside the peers (PostgreSQL, Redis) as ratios.
 struct AllScenarios: AsyncParsableCommand {
@@ -64,15 +67,52 @@ enum PeerRunner {
         guard FileManager.default.isExecutableFile(atPath: script) else {
             return [.object(["peer": .string(script), "skipped": "script not found (run from the repository root)"])]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = ["--seconds", String(Int(seconds))]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        let output = try spawnReadingStdout([script, "--seconds", String(Int(seconds))])
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+    }
+
+    /// Runs `arguments` with an empty signal mask and default handlers, returning its standard output.
+    ///
+    /// Foundation's `Process` hands the child the signal mask of the calling thread; on a concurrency pool
+    /// thread that blocks SIGALRM, and pgbench's `-T` timer, which is a SIGALRM, then never fires.
+    static func spawnReadingStdout(_ arguments: [String]) throws -> [UInt8] {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ValidationError("pipe failed: errno \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw ValidationError("could not start \(arguments[0]): errno \(rc)")
+        }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n > 0 { output += chunk[0..<n] } else if n == 0 || errno != EINTR { break }
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return output
     }
 }
