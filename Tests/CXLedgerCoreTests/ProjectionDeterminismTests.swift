@@ -54,6 +54,51 @@ struct ProjectionDeterminismTests {
         #expect(try live.atRisk(limit: 5)["customers"]?.arrayValue?.count == 5)
     }
 
+    @Test("a rebuild whose transactions fill the map grows it and still writes exactly what the live projections hold")
+    func rebuildThroughMapGrowth() throws {
+        var generator = HistoryGenerator(seed: 7, parameters: .init(customers: 120, openCaseTarget: 100))
+        let live = try ProjectionFixtureLedger()
+        let later = try ProjectionFixtureLedger(withHost: false, mapSize: 1 << 20)
+        for _ in 0..<40 {
+            let batch = try generator.nextBatch(150)
+            try live.log.append(batch)
+            try later.log.append(batch)
+        }
+        // The log alone has grown the map to fit it, with little to spare for a whole new generation.
+        let before = later.log.environment.mapSize
+        let rebuilt = try ProjectionHost(log: later.log)
+        #expect(later.log.environment.mapSize > before, "the rebuild should have had to grow the map")
+        for type in rebuilt.types { #expect(try rebuilt.status(of: type.name)?.checkpoint == 6_000) }
+        let a = try live.projectionTableContents()
+        let b = try later.projectionTableContents()
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for key in a.keys.sorted() { #expect(a[key] == b[key], "\(key) contents") }
+        for type in rebuilt.types { #expect(try rebuilt.check(type) == [], "\(type.name)") }
+    }
+
+    @Test("a bulk fold given the same events again (a retried transaction) folds each of them once")
+    func bulkFoldsSkipWhatTheyHaveFolded() throws {
+        var generator = HistoryGenerator(seed: 11, parameters: .init(customers: 40, openCaseTarget: 30))
+        let ledger = try ProjectionFixtureLedger(withHost: false)
+        try ledger.log.append(try generator.nextBatch(1_500))
+        let events = try ledger.log.events().map { try $0.recorded() }
+        let host = try ProjectionHost(log: ledger.log)
+        func folded(_ passes: [ArraySlice<RecordedEvent>]) throws -> [[UInt8]] {
+            let shared = BulkFoldShared()
+            let projections: [any Projection] = [try host.projection(OpenCasesProjection.self),
+                                                 try host.projection(CustomerHistoryProjection.self),
+                                                 try host.projection(RepeatIncidentsProjection.self),
+                                                 try host.projection(AtRiskProjection.self)]
+            let folds = try projections.map { try #require($0 as? BulkFoldable).makeBulkFold(shared) }
+            for pass in passes { for event in pass { for f in folds { f.apply(event) } } }
+            return folds.flatMap { $0.tables() }.flatMap { t in t.entries.map { $0.key + [0xFF] + $0.value } }
+        }
+        let once = try folded([events[...]])
+        let again = try folded([events[..<900], events[400..<1_200], events[...]])
+        #expect(once == again)
+        #expect(once.count > 1_000)
+    }
+
     @Test func theGeneratorIsDeterministic() throws {
         var a = HistoryGenerator(seed: 7), b = HistoryGenerator(seed: 7), c = HistoryGenerator(seed: 8)
         let ea = a.envelopes(500), eb = b.envelopes(500), ec = c.envelopes(500)

@@ -14,9 +14,9 @@ final class ProjectionFixtureLedger {
     private var counter = 0
     private let salt: Int
 
-    init(salt: Int = Int.random(in: 0..<0xFFFF), withHost: Bool = true) throws {
+    init(salt: Int = Int.random(in: 0..<0xFFFF), withHost: Bool = true, mapSize: Int = 256 << 20) throws {
         path = NSTemporaryDirectory() + "cxledger-projection-test-\(UUID().uuidString)"
-        log = try EventLog(directory: path)
+        log = try EventLog(directory: path, options: .init(mapSize: mapSize))
         host = try ProjectionHost(log: log)
         if !withHost { log.setObserver(nil) }
         self.salt = salt

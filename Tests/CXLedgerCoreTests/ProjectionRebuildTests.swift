@@ -259,14 +259,18 @@ struct ProjectionRebuildTests {
             #expect(during.count >= 50, "the rebuild ran in \(chunks.count) chunks")
             #expect(chunks.last?.progress.finished == true)
             #expect(chunks.filter(\.progress.finished).count == 1)
-            // Between chunks the readers saw the old generation, unchanged, while the new one was half built.
+            // Between chunks the readers saw the old generation, unchanged, while the new one was being folded.
             for (i, c) in during.enumerated() {
                 let unchanged = c.answersUnchanged, generation = c.liveGeneration
                 #expect(unchanged, "answers changed during the rebuild, after chunk \(i + 1)")
                 #expect(generation == oldGenerations["open-cases"], "after chunk \(i + 1)")
                 #expect(c.progress.applied < c.progress.total)
             }
-            #expect(during.contains { $0.newGenerationCases > 0 && $0.newGenerationCases < cases })
+            // Projections with a bulk fold (all four) fold in memory, so the new generation's tables stay empty until
+            // the fold has caught up with the log as it stood; then they are written whole, and the events appended
+            // since are folded in place before the swap.
+            #expect(during.first?.newGenerationCases == 0)
+            #expect(during.allSatisfy { $0.newGenerationCases == 0 || $0.newGenerationCases == cases })
             #expect(zip(during, during.dropFirst()).allSatisfy { $0.progress.applied < $1.progress.applied })
             #expect(zip(during, during.dropFirst()).allSatisfy { $0.newGenerationCases <= $1.newGenerationCases })
 

@@ -105,6 +105,18 @@ public struct AtRiskProjection: Projection {
         return k + Array(customer.utf8)
     }
 
+    static func templateCountKey(_ caseId: String, _ template: String) -> [UInt8] {
+        [2] + Array(caseId.utf8) + [0] + Array(template.utf8)
+    }
+
+    static func countValue(_ count: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        w.int(count)
+        return w.bytes
+    }
+
+    static func loopKey(_ caseId: String) -> [UInt8] { [3] + Array(caseId.utf8) }
+
     // MARK: Apply
 
     public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
@@ -125,14 +137,12 @@ public struct AtRiskProjection: Projection {
             }
             guard d["direction"]?.stringValue == "outbound", let caseId = event.caseId,
                   let template = d["templateId"]?.stringValue else { return }
-            let countKey = [2] + Array(caseId.utf8) + [0] + Array(template.utf8)
+            let countKey = Self.templateCountKey(caseId, template)
             let count = (try countKey.withBytes { k in
                 try txn.withValue(customers, key: k) { raw in raw.map { ByteReader($0) }.map { var r = $0; return r.int() } }
             } ?? 0) + 1
-            var w = ByteWriter(capacity: 8)
-            w.int(count)
-            try txn.put(customers, key: countKey, value: w.bytes)
-            let loopKey = [3] + Array(caseId.utf8)
+            try txn.put(customers, key: countKey, value: Self.countValue(count))
+            let loopKey = Self.loopKey(caseId)
             if count == Self.loopThreshold, try !txn.contains(customers, key: loopKey) {
                 try txn.put(customers, key: loopKey, value: [UInt8]())
                 try update(customer, in: txn) { $0.formLetterLoops += 1 }
@@ -183,4 +193,8 @@ public struct AtRiskProjection: Projection {
             "reasons": .array(s.reasons),
         ])
     }
+}
+
+extension AtRiskProjection: BulkFoldable {
+    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold { AtRiskBulkFold(self, shared) }
 }

@@ -129,13 +129,17 @@ public struct CustomerHistoryProjection: Projection {
     }
 
     private func appendTimeline(_ customer: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+        try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: Self.timelineValue(event))
+    }
+
+    static func timelineValue(_ event: RecordedEvent) -> [UInt8] {
         var w = ByteWriter(capacity: 96)
         w.time(event.occurredAt)
         w.string(event.type.rawValue)
         w.optionalString(event.caseId)
         w.optionalString(event.data["channel"]?.stringValue)
         w.optionalString(Self.summary(of: event))
-        try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: w.bytes)
+        return w.bytes
     }
 
     /// A one-line account of an event for the timeline: the field that best says what happened.
@@ -240,4 +244,8 @@ public struct CustomerHistoryProjection: Projection {
         }
         return found
     }
+}
+
+extension CustomerHistoryProjection: BulkFoldable {
+    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold { CustomerHistoryBulkFold(self, shared) }
 }

@@ -23,6 +23,7 @@ public struct OpenCasesProjection: Projection {
         settings = tables["settings"]
     }
 
+
     // MARK: Keys
 
     static func segmentKey(_ customerId: String) -> [UInt8] { [1] + Array(customerId.utf8) }
@@ -45,10 +46,7 @@ public struct OpenCasesProjection: Projection {
             }
         case .slaPolicySet:
             guard let segment = event.data["segment"]?.stringValue, let policy = SLAPolicy(data: event.data) else { return }
-            var w = ByteWriter(capacity: 16)
-            w.int(policy.firstResponseMinutes)
-            w.int(policy.resolutionHours)
-            try txn.put(settings, key: Self.policyKey(segment, event.data["channel"]?.stringValue), value: w.bytes)
+            try txn.put(settings, key: Self.policyKey(segment, event.data["channel"]?.stringValue), value: Self.policyBytes(policy))
         case .customerInfluenceObserved, .reviewHeld:
             return
         default:
@@ -88,15 +86,25 @@ public struct OpenCasesProjection: Projection {
         try txn.put(cases, key: caseId, value: after.encoded())
     }
 
+    static func policyBytes(_ policy: SLAPolicy) -> [UInt8] {
+        var w = ByteWriter(capacity: 16)
+        w.int(policy.firstResponseMinutes)
+        w.int(policy.resolutionHours)
+        return w.bytes
+    }
+
+    static func policy(from raw: some ContiguousBytesView) -> SLAPolicy? {
+        raw.withBytes { bytes in
+            var r = ByteReader(bytes)
+            return SLAPolicy(firstResponseMinutes: r.int(), resolutionHours: r.int())
+        }
+    }
+
     /// SPEC's choice: the latest policy for the segment and channel, else the latest for the segment with no channel.
     func policy(segment: String, channel: String?, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> SLAPolicy? {
         func read(_ key: [UInt8]) throws -> SLAPolicy? {
             try key.withBytes { k in
-                try txn.withValue(settings, key: k) { raw in
-                    guard let raw else { return nil }
-                    var r = ByteReader(raw)
-                    return SLAPolicy(firstResponseMinutes: r.int(), resolutionHours: r.int())
-                }
+                try txn.withValue(settings, key: k) { raw in raw.flatMap { Self.policy(from: $0) } }
             }
         }
         if let channel, let p = try read(Self.policyKey(segment, channel)) { return p }
@@ -163,4 +171,8 @@ public struct OpenCasesProjection: Projection {
         }
         return n
     }
+}
+
+extension OpenCasesProjection: BulkFoldable {
+    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold { OpenCasesBulkFold(self) }
 }

@@ -27,16 +27,28 @@ extension ProjectionHost {
                 return type.init(tables: tables)
             }
         }
+        // The new generation is invisible until the swap, so projections that can fold in memory do, until they
+        // have caught up with the log as it stood; their tables are then written in bounded transactions and the
+        // events appended since are folded in place. Projections without a bulk fold fold in place throughout.
+        let shared = BulkFoldShared()
+        let bulk = instances.map { ($0 as? BulkFoldable)?.makeBulkFold(shared) }
+        var inPlace = zip(instances, bulk).compactMap { $1 == nil ? $0 : nil }
+        var folds = bulk.compactMap { $0 }
+        let snapshotHead = try log.head().position
+        // Batches no larger than a chunk, so a chunk stays the bound on how long appends wait.
+        let prefetch = RebuildPrefetch(log: log, from: 1, to: snapshotHead, batch: max(1, min(chunk, 1_000)))
+        defer { prefetch.stop() }
         var next = 1
         while true {
             let start = next
+            let foldsNow = folds, inPlaceNow = inPlace
             // The chunk, the final catch-up and the swap run as one job on the writer thread, so no
             // append can slip in between the last folded event and the swap.
             let (reached, head, swapped) = try log.environment.onWriterSync { () -> (Int, Int, Bool) in
                 let (reached, head, swapped) = try self.log.environment.performWrite { txn -> (Int, Int, Bool) in
-                    let reached = try self.foldChunk(instances, from: start, limit: chunk, in: txn)
+                    let reached = try self.foldChunk(inPlaceNow, bulk: foldsNow, prefetched: prefetch, from: start, limit: chunk, in: txn)
                     let head = try self.log.readHead(txn).position
-                    guard reached >= head else { return (reached, head, false) }
+                    guard reached >= head, foldsNow.isEmpty else { return (reached, head, false) }
                     for (type, generation) in zip(types, generations) {
                         try self.writeStatus(ProjectionStatus(name: type.name, version: type.version,
                                                               generation: generation, checkpoint: head), in: txn)
@@ -56,19 +68,50 @@ extension ProjectionHost {
             progress?(report)
             if swapped { break }
             next = reached + 1
+            if !folds.isEmpty && reached >= snapshotHead {
+                try writeOut(folds, entriesPerTransaction: max(1, chunk) * 4)
+                folds = []
+                inPlace = instances
+            }
         }
         for (type, old) in zip(types, current) {
             if let old { try dropGeneration(type, old.generation) }
         }
     }
 
+    /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of
+    /// entries per write transaction so appends keep flowing in between.
+    private func writeOut(_ folds: [any BulkFold], entriesPerTransaction: Int) throws {
+        for table in folds.flatMap({ $0.tables() }) {
+            var from = 0
+            while from < table.entries.count {
+                let slice = table.entries[from..<min(from + entriesPerTransaction, table.entries.count)]
+                let db = table.db
+                try log.environment.write { txn in
+                    for e in slice { try txn.put(db, key: e.key, value: e.value, append: true) }
+                }
+                from += slice.count
+            }
+        }
+    }
+
     /// Applies up to `limit` events from `from`; returns the last position applied.
-    private func foldChunk(_ instances: [any Projection], from: Int, limit: Int,
-                           in txn: borrowing WriteTransaction) throws -> Int {
+    private func foldChunk(_ instances: [any Projection], bulk: [any BulkFold] = [], prefetched: RebuildPrefetch? = nil,
+                           from: Int, limit: Int, in txn: borrowing WriteTransaction) throws -> Int {
         var last = from - 1
         var count = 0
-        try log.forEachEvent(from: from, in: txn) { stored in
+        while count < limit, let events = try prefetched?.next(startingAt: last + 1) {
+            for event in events {
+                for fold in bulk { fold.apply(event) }
+                for instance in instances { try instance.apply(event, in: txn) }
+            }
+            last = events.last!.position
+            count += events.count
+        }
+        guard count < limit else { return last }
+        try log.forEachEvent(from: last + 1, in: txn) { stored in
             let event = try stored.recorded()
+            for fold in bulk { fold.apply(event) }
             for instance in instances { try instance.apply(event, in: txn) }
             last = stored.position
             count += 1

@@ -27,3 +27,7 @@ public struct RepeatIncidentsProjection: Projection {
         ])
     }
 }
+
+extension RepeatIncidentsProjection: BulkFoldable {
+    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold { RepeatIncidentsBulkFold(self, shared) }
+}

@@ -1,0 +1,70 @@
+import LMDB
+
+/// at-risk folded in memory for a rebuild: the rules of `AtRiskProjection.apply` on decoded signals, with the
+/// ranking derived from the final scores.
+final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
+    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+
+    let projection: AtRiskProjection
+    var position = 0
+    private let linker: RepeatLinkerBulkFold
+    private var signals: [String: AtRiskProjection.Signals] = [:]
+    /// `02` ‖ caseId ‖ 00 ‖ templateId → outbound sends.
+    private var templateCounts: [[UInt8]: Int] = [:]
+    /// `03` ‖ caseId of cases counted as a form-letter loop.
+    private var loops: Set<[UInt8]> = []
+
+    init(_ projection: AtRiskProjection, _ shared: BulkFoldShared) {
+        self.projection = projection
+        linker = shared.linker
+    }
+
+    func fold(_ event: RecordedEvent) {
+        if let change = linker.fold(event) {
+            update(change.customerId) { $0.repeatIncidents += change.holds ? 1 : -1 }
+        }
+        guard let customer = event.customerId else { return }
+        let d = event.data
+        switch event.type {
+        case .customerInfluenceObserved:
+            guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
+            update(customer) { $0.followers.observe(channel: channel, followers: n) }
+        case .caseCloseoutDisputed:
+            update(customer) { $0.disputedCloseouts += 1 }
+        case .interactionRecorded:
+            if d["public"]?.boolValue == true, let s = d["sentiment"]?.doubleValue, s < 0 {
+                update(customer) { $0.publicNegatives += 1 }
+            }
+            guard d["direction"]?.stringValue == "outbound", let caseId = event.caseId,
+                  let template = d["templateId"]?.stringValue else { return }
+            let countKey = AtRiskProjection.templateCountKey(caseId, template)
+            let count = templateCounts[countKey, default: 0] + 1
+            templateCounts[countKey] = count
+            let loopKey = AtRiskProjection.loopKey(caseId)
+            if count == AtRiskProjection.loopThreshold, !loops.contains(loopKey) {
+                loops.insert(loopKey)
+                update(customer) { $0.formLetterLoops += 1 }
+            }
+        default:
+            return
+        }
+    }
+
+    /// Like the projection's `update`: a customer's signals exist from the first change on.
+    private func update(_ customer: String, _ change: (inout AtRiskProjection.Signals) -> Void) {
+        change(&signals[customer, default: .init()])
+    }
+
+    func tables() -> [SortedTable] {
+        var customers = SortedTable(projection.customers, capacity: signals.count + templateCounts.count + loops.count)
+        var ranking = SortedTable(projection.ranking, capacity: signals.count)
+        for (customer, s) in signals {
+            customers.add(AtRiskProjection.customerKey(customer), s.encoded())
+            let cents = s.scoreCents
+            if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, customer), []) }
+        }
+        for (key, count) in templateCounts { customers.add(key, AtRiskProjection.countValue(count)) }
+        for key in loops { customers.add(key, []) }
+        return [customers.sorted(), ranking.sorted()] + linker.tables(for: projection.linker)
+    }
+}

@@ -1,0 +1,80 @@
+import LMDB
+
+/// A projection folded in memory during a rebuild, then written once, in key order, into its empty tables.
+///
+/// The rebuild writes the folded tables in bounded transactions once the fold has caught up with the log as
+/// it stood, then folds the few events appended since in place, like a live projection.
+///
+/// It follows the same rules as the projection's `apply`, on decoded state instead of stored bytes: a rebuild
+/// then spends its time on the rules rather than on decoding, re-encoding and re-writing the same records for
+/// every event. `cxledger-rebuild --check` folds the other way (event by event, in place) and compares.
+protocol BulkFold: AnyObject, Sendable {
+    /// The last position folded in. Events at or before it are skipped, so a write transaction that is
+    /// retried (the map grew) cannot fold an event twice.
+    var position: Int { get set }
+
+    /// Folds one event in (events arrive in position order).
+    func fold(_ event: RecordedEvent)
+
+    /// The folded state as the projection's tables, each in key order.
+    func tables() -> [SortedTable]
+}
+
+/// A projection that can rebuild through a `BulkFold` (the others are folded event by event in place).
+protocol BulkFoldable {
+    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold
+}
+
+/// What the bulk folds of one rebuild share: the repeat-incident rule, which three projections embed, is
+/// folded once and written into each one's tables.
+final class BulkFoldShared: @unchecked Sendable {
+    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+    private(set) lazy var linker = RepeatLinkerBulkFold()
+}
+
+extension BulkFold {
+    func apply(_ event: RecordedEvent) {
+        guard event.position > position else { return }
+        fold(event)
+        position = event.position
+    }
+}
+
+/// The entries of one table, gathered in any order and handed out in key order (LMDB's byte order).
+struct SortedTable: Sendable {
+    let db: Database
+    private(set) var entries: [(key: [UInt8], value: [UInt8])] = []
+    /// Whether entries were added in key order already.
+    private var ordered = true
+
+    init(_ db: Database, capacity: Int = 0) {
+        self.db = db
+        entries.reserveCapacity(capacity)
+    }
+
+    mutating func add(_ key: [UInt8], _ value: [UInt8]) {
+        if ordered, let last = entries.last, !last.key.lexicographicallyPrecedes(key) { ordered = false }
+        entries.append((key, value))
+    }
+
+    /// The same entries, for another database.
+    func moved(to db: Database) -> SortedTable {
+        var copy = SortedTable(db)
+        copy.entries = entries
+        copy.ordered = ordered
+        return copy
+    }
+
+    func sorted() -> SortedTable {
+        guard !ordered else { return self }
+        var copy = self
+        copy.entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        copy.ordered = true
+        return copy
+    }
+}
+
+/// Strings in the byte order LMDB keeps their UTF-8 in (Swift's `<` on String is not byte order).
+func byteOrdered<S: Sequence>(_ strings: S) -> [String] where S.Element == String {
+    strings.map { (Array($0.utf8), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
+}

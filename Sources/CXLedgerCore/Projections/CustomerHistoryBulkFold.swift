@@ -1,0 +1,86 @@
+import LMDB
+
+/// customer-history folded in memory for a rebuild: the rules of `CustomerHistoryProjection.apply` on decoded
+/// records, with each customer's timeline gathered in position order.
+final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
+    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+
+    let projection: CustomerHistoryProjection
+    var position = 0
+    private let linker: RepeatLinkerBulkFold
+    private var records: [String: CustomerHistoryProjection.Record] = [:]
+    /// caseId → the customer it was opened for, and whether it is closed (the `02` keys).
+    private var caseOwners: [String: (customer: String, closed: Bool)] = [:]
+    /// customerId → (position, timeline value), positions ascending.
+    private var timelines: [String: [(position: Int, value: [UInt8])]] = [:]
+
+    init(_ projection: CustomerHistoryProjection, _ shared: BulkFoldShared) {
+        self.projection = projection
+        linker = shared.linker
+    }
+
+    func fold(_ event: RecordedEvent) {
+        if let change = linker.fold(event) {
+            update(change.customerId) { $0.repeatIncidents += change.holds ? 1 : -1 }
+        }
+        guard let customer = event.customerId else { return }
+        timelines[customer, default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
+        let d = event.data
+        switch event.type {
+        case .customerProfiled:
+            update(customer) { r in
+                if let n = d["name"]?.stringValue { r.name = n }
+                if let s = d["segment"]?.stringValue { r.segment = s }
+            }
+        case .customerInfluenceObserved:
+            guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
+            update(customer) { $0.followers.observe(channel: channel, followers: n) }
+        case .interactionRecorded:
+            guard d["public"]?.boolValue == true, d["direction"]?.stringValue == "inbound" else { return }
+            update(customer) { $0.publicComplaints += 1 }
+        case .caseOpened:
+            guard let caseId = event.caseId else { return }
+            caseOwners[caseId] = (customer, false)
+            update(customer) { $0.casesOpen += 1 }
+        case .caseEscalated:
+            update(customer) { $0.escalations += 1 }
+        case .caseCloseoutDisputed:
+            update(customer) { $0.disputedCloseouts += 1 }
+        case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
+            guard let caseId = event.caseId, let owner = caseOwners[caseId]?.customer else { return }
+            let closing = event.type != .caseReopened
+            caseOwners[caseId] = (owner, closing)
+            update(owner) { r in
+                r.casesOpen += closing ? -1 : 1
+                r.casesClosed += closing ? 1 : -1
+            }
+        default:
+            return
+        }
+    }
+
+    /// Like the projection's `update`: a customer's record exists from the first change on.
+    private func update(_ customer: String, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
+        change(&records[customer, default: .init()])
+    }
+
+    func tables() -> [SortedTable] {
+        // `01` ‖ customerId sorts before every `02` ‖ caseId.
+        var customers = SortedTable(projection.customers, capacity: records.count + caseOwners.count)
+        for customer in byteOrdered(records.keys) {
+            customers.add(CustomerHistoryProjection.customerKey(customer), records[customer]!.encoded())
+        }
+        for caseId in byteOrdered(caseOwners.keys) {
+            let owner = caseOwners[caseId]!
+            customers.add(CustomerHistoryProjection.caseKey(caseId), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
+        }
+        // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
+        var timeline = SortedTable(projection.timeline, capacity: position)
+        for customer in byteOrdered(timelines.keys) {
+            for entry in timelines[customer]! {
+                timeline.add(CustomerHistoryProjection.timelineKey(customer, entry.position), entry.value)
+            }
+        }
+        return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)
+    }
+}

@@ -1,0 +1,64 @@
+import LMDB
+
+/// open-cases folded in memory for a rebuild: the rules of `OpenCasesProjection.apply` on decoded records,
+/// with the urgency index derived from the final records.
+final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
+    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+
+    let projection: OpenCasesProjection
+    var position = 0
+    /// The `settings` table as it stands: segment and policy keys to their stored bytes.
+    private var settings: [[UInt8]: [UInt8]] = [:]
+    private var records: [String: CaseRecord] = [:]
+
+    init(_ projection: OpenCasesProjection) {
+        self.projection = projection
+    }
+
+    func fold(_ event: RecordedEvent) {
+        switch event.type {
+        case .customerProfiled:
+            if let segment = event.data["segment"]?.stringValue, let customer = event.customerId {
+                settings[OpenCasesProjection.segmentKey(customer)] = Array(segment.utf8)
+            }
+        case .slaPolicySet:
+            guard let segment = event.data["segment"]?.stringValue, let policy = SLAPolicy(data: event.data) else { return }
+            settings[OpenCasesProjection.policyKey(segment, event.data["channel"]?.stringValue)] = OpenCasesProjection.policyBytes(policy)
+        case .customerInfluenceObserved, .reviewHeld:
+            return
+        default:
+            guard let caseId = event.caseId else { return }
+            if event.type == .caseOpened {
+                let segment = event.customerId.flatMap { settings[OpenCasesProjection.segmentKey($0)] }
+                    .map { String(decoding: $0, as: UTF8.self) }
+                records[caseId] = CaseFold.opened(event, segment: segment,
+                                                  policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
+            } else if records[caseId] != nil {
+                CaseFold.apply(event, to: &records[caseId]!)
+            }
+        }
+    }
+
+    /// The same choice as `OpenCasesProjection.policy`.
+    private func policy(segment: String, channel: String?) -> SLAPolicy? {
+        func read(_ key: [UInt8]) -> SLAPolicy? { settings[key].flatMap(OpenCasesProjection.policy(from:)) }
+        if let channel, let p = read(OpenCasesProjection.policyKey(segment, channel)) { return p }
+        return read(OpenCasesProjection.policyKey(segment, nil))
+    }
+
+    func tables() -> [SortedTable] {
+        var settingsTable = SortedTable(projection.settings, capacity: settings.count)
+        for (k, v) in settings { settingsTable.add(k, v) }
+        var cases = SortedTable(projection.cases, capacity: records.count)
+        var urgency = SortedTable(projection.urgency, capacity: records.count * 2)
+        for caseId in byteOrdered(records.keys) {
+            let r = records[caseId]!
+            cases.add(Array(caseId.utf8), r.encoded())
+            guard !r.isClosed else { continue }
+            let key = UrgencyKey(r)
+            urgency.add(OpenCasesProjection.globalKey(key), Array(caseId.utf8))
+            urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, Array(caseId.utf8))
+        }
+        return [settingsTable.sorted(), cases, urgency.sorted()]
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import LMDB
+import Synchronization
+
+/// Decodes stored events for a rebuild on a thread of its own, so parsing the log overlaps with folding it.
+///
+/// It reads positions `from...to` (the head when the rebuild began) in short read transactions and hands
+/// them over in order. Anything later, and anything after a hand-over that did not line up (a fold retried
+/// after the map grew), the rebuild reads itself.
+final class RebuildPrefetch: Sendable {
+    private let handoff = BoundedHandoff<Result<[RecordedEvent], any Error>>(capacity: 8)
+    private let stopped = Atomic<Bool>(false)
+
+    init(log: EventLog, from: Int, to: Int, batch: Int = 1_000) {
+        let handoff = handoff
+        let thread = Thread {
+            var next = from
+            while next <= to {
+                let start = next
+                let result = Result {
+                    try log.read { txn in
+                        var events: [RecordedEvent] = []
+                        events.reserveCapacity(batch)
+                        try log.forEachEvent(from: start, to: min(to, start + batch - 1), in: txn) { stored in
+                            events.append(try stored.recorded())
+                            return true
+                        }
+                        return events
+                    }
+                }
+                guard handoff.put(result) else { return }
+                guard case .success(let events) = result, let last = events.last else { break }
+                next = last.position + 1
+            }
+            handoff.finish()
+        }
+        thread.name = "cxledger.rebuild-prefetch"
+        thread.start()
+    }
+
+    /// The next decoded events, if they start at `position`; nil once prefetching is over (finished, or
+    /// given up because the caller asked for another position).
+    func next(startingAt position: Int) throws -> [RecordedEvent]? {
+        guard !stopped.load(ordering: .relaxed), let result = handoff.take() else { return nil }
+        let events = try result.get()
+        guard events.first?.position == position else {
+            stop()
+            return nil
+        }
+        return events
+    }
+
+    /// Stops the thread (it may be blocked handing over a batch).
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        handoff.cancel()
+    }
+}

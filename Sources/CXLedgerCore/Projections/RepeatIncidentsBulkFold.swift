@@ -1,0 +1,19 @@
+import LMDB
+
+/// repeat-incidents folded in memory for a rebuild: its `RepeatLinker` rule, folded by `RepeatLinkerBulkFold`.
+final class RepeatIncidentsBulkFold: BulkFold, @unchecked Sendable {
+    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+
+    let projection: RepeatIncidentsProjection
+    var position = 0
+    private let linker: RepeatLinkerBulkFold
+
+    init(_ projection: RepeatIncidentsProjection, _ shared: BulkFoldShared) {
+        self.projection = projection
+        linker = shared.linker
+    }
+
+    func fold(_ event: RecordedEvent) { _ = linker.fold(event) }
+
+    func tables() -> [SortedTable] { linker.tables(for: projection.linker) }
+}

@@ -1,0 +1,129 @@
+import LMDB
+
+/// `RepeatLinker`'s rule folded in memory for a rebuild: same suggestions, confirmations and hold changes,
+/// with each customer's cases per category kept in opening order instead of in the `keys` table.
+///
+/// Every projection embedding the rule calls `fold` with the same event in turn; the first call folds it and
+/// the others get the same answer.
+final class RepeatLinkerBulkFold: @unchecked Sendable {
+    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+
+    private struct Group: Hashable {
+        let customerId: String
+        let category: String
+    }
+
+    private var entries: [String: RepeatLinker.Entry] = [:]
+    /// Per customer and category, the cases in opening order (position, caseId).
+    private var groups: [Group: [(position: Int, caseId: String)]] = [:]
+    /// `laterPrefix(earlier) ‖ later` keys of active links.
+    private var later: Set<[UInt8]> = []
+
+    private var lastPosition = 0
+    private var lastChange: RepeatLinker.HoldChange?
+
+    /// Folds `event` in; returns the change of "holds a link" it caused, as `RepeatLinker.apply` does.
+    func fold(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
+        if event.position == lastPosition { return lastChange }
+        lastChange = foldOnce(event)
+        lastPosition = event.position
+        return lastChange
+    }
+
+    private func foldOnce(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
+        guard event.type.isCaseEvent, let caseId = event.caseId else { return nil }
+        switch event.type {
+        case .caseOpened:
+            return open(caseId, event)
+        case .caseRecategorized:
+            guard let category = event.data["category"]?.stringValue, let e = entries[caseId], e.category != category else { return nil }
+            remove(caseId, from: Group(customerId: e.customerId, category: e.category))
+            insert(caseId, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
+            entries[caseId]!.category = category
+        case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
+            guard entries[caseId] != nil else { return nil }
+            let closed = event.type != .caseReopened
+            entries[caseId]!.closed = closed
+            entries[caseId]!.closedAt = closed ? event.occurredAt : nil
+        case .caseLinked:
+            guard let related = event.data["relatedCaseId"]?.stringValue,
+                  let relation = event.data["relation"]?.stringValue, var e = entries[caseId] else { return nil }
+            let held = e.holdsActiveLink
+            let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
+            if let i = e.links.firstIndex(where: { $0.relatedCaseId == related }) {
+                e.links[i].status = status
+                e.links[i].relation = relation
+            } else {
+                e.links.append(RepeatLink(relatedCaseId: related, status: status, relation: relation, basis: nil))
+            }
+            let laterKey = RepeatLinker.laterPrefix(related) + Array(caseId.utf8)
+            if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
+            entries[caseId] = e
+            if held != e.holdsActiveLink {
+                return RepeatLinker.HoldChange(caseId: caseId, customerId: e.customerId, holds: e.holdsActiveLink)
+            }
+        default:
+            return nil
+        }
+        return nil
+    }
+
+    private func open(_ caseId: String, _ event: RecordedEvent) -> RepeatLinker.HoldChange? {
+        let customer = event.customerId ?? ""
+        var e = RepeatLinker.Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "",
+                                   openedPosition: event.position)
+        let group = Group(customerId: customer, category: e.category)
+        let windowStart = event.occurredAt.adding(days: -RepeatLinker.window)
+        // Newest first, as the reverse scan of `keys` walks them.
+        var found: (caseId: String, closedAt: Timestamp?)?
+        for candidate in (groups[group] ?? []).reversed() where candidate.caseId != caseId {
+            guard let other = entries[candidate.caseId] else { continue }
+            let closedAt = other.closed ? other.closedAt : nil
+            if let closedAt, closedAt < windowStart { continue }
+            found = (candidate.caseId, closedAt)
+            break
+        }
+        if let found {
+            e.links.append(RepeatLink(relatedCaseId: found.caseId, status: .suggested, relation: nil,
+                                      basis: .init(category: e.category, relatedClosedAt: found.closedAt)))
+            later.insert(RepeatLinker.laterPrefix(found.caseId) + Array(caseId.utf8))
+        }
+        if let previous = entries[caseId] {
+            remove(caseId, from: Group(customerId: previous.customerId, category: previous.category))
+        }
+        insert(caseId, position: event.position, into: group)
+        entries[caseId] = e
+        return e.links.isEmpty ? nil : RepeatLinker.HoldChange(caseId: caseId, customerId: customer, holds: true)
+    }
+
+    private func insert(_ caseId: String, position: Int, into group: Group) {
+        var list = groups.removeValue(forKey: group) ?? []
+        // Openings arrive in position order, so this is nearly always an append.
+        var i = list.count
+        while i > 0 && list[i - 1].position > position { i -= 1 }
+        list.insert((position, caseId), at: i)
+        groups[group] = list
+    }
+
+    private func remove(_ caseId: String, from group: Group) {
+        guard var list = groups.removeValue(forKey: group) else { return }
+        list.removeAll { $0.caseId == caseId }
+        if !list.isEmpty { groups[group] = list }
+    }
+
+    /// The folded entries, computed once and handed to every embedding projection.
+    private var folded: (cases: SortedTable, keys: SortedTable)?
+
+    /// The folded state as `linker`'s tables. Call once the fold is over.
+    func tables(for linker: RepeatLinker) -> [SortedTable] {
+        if folded == nil {
+            var cases = SortedTable(linker.cases, capacity: entries.count)
+            for caseId in byteOrdered(entries.keys) { cases.add(Array(caseId.utf8), entries[caseId]!.encoded()) }
+            var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
+            for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId), RepeatLinker.candidateValue(e)) }
+            for k in later { keys.add(k, []) }
+            folded = (cases, keys.sorted())
+        }
+        return [folded!.cases.moved(to: linker.cases), folded!.keys.moved(to: linker.keys)]
+    }
+}
