@@ -3,7 +3,8 @@ import LMDB
 /// at-risk folded in memory for a rebuild: the rules of `AtRiskProjection.apply` on decoded signals, with the
 /// ranking derived from the final scores.
 final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
+    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
 
     let projection: AtRiskProjection
     var position = 0

@@ -28,7 +28,8 @@ protocol BulkFoldable {
 /// What the bulk folds of one rebuild share: the repeat-incident rule, which three projections embed, is
 /// folded once and written into each one's tables.
 final class BulkFoldShared: @unchecked Sendable {
-    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
+    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
     private(set) lazy var linker = RepeatLinkerBulkFold()
 }
 

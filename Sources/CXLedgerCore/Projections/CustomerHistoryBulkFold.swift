@@ -3,7 +3,8 @@ import LMDB
 /// customer-history folded in memory for a rebuild: the rules of `CustomerHistoryProjection.apply` on decoded
 /// records, with each customer's timeline gathered in position order.
 final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
+    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
 
     let projection: CustomerHistoryProjection
     var position = 0

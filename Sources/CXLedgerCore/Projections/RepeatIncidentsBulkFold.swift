@@ -2,7 +2,8 @@ import LMDB
 
 /// repeat-incidents folded in memory for a rebuild: its `RepeatLinker` rule, folded by `RepeatLinkerBulkFold`.
 final class RepeatIncidentsBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
+    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
 
     let projection: RepeatIncidentsProjection
     var position = 0

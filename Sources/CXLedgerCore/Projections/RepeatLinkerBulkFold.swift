@@ -6,7 +6,8 @@ import LMDB
 /// Every projection embedding the rule calls `fold` with the same event in turn; the first call folds it and
 /// the others get the same answer.
 final class RepeatLinkerBulkFold: @unchecked Sendable {
-    // @unchecked: owned by one rebuild, whose jobs run one at a time on the writer thread.
+    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
+    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
 
     private struct Group: Hashable {
         let customerId: String
