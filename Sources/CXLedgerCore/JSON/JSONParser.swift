@@ -38,6 +38,21 @@ public enum JSONParser {
         return try result.get()
     }
 
+    /// Parses the one JSON value starting exactly at `offset` and returns it with the offset just past it,
+    /// leaving whatever follows alone (for walking a known document member by member).
+    static func parseValue(_ bytes: UnsafeRawBufferPointer, at offset: Int,
+                           maxDepth: Int = 512) throws(JSONParseError) -> (value: JSONValue, end: Int) {
+        guard let base = bytes.baseAddress, offset < bytes.count else {
+            throw JSONParseError(message: "no value at byte \(offset)", offset: offset)
+        }
+        // As in `parse`: the memory is bytes already.
+        var parser = Parser(p: base.assumingMemoryBound(to: UInt8.self), n: bytes.count, maxDepth: maxDepth)
+        parser.i = offset
+        parser.stopAfterValue = true
+        let value = try parser.parseDocument()
+        return (value, parser.i)
+    }
+
     public static func parse(_ text: String, maxDepth: Int = 512) throws(JSONParseError) -> JSONValue {
         var text = text
         // withUTF8 makes a bridged or foreign string native first, so this always succeeds.
@@ -79,6 +94,8 @@ private struct Parser {
     let n: Int
     let maxDepth: Int
     var i = 0
+    /// Return after the first complete value instead of requiring the input to end there.
+    var stopAfterValue = false
     /// Reused across strings with escapes so each one does not allocate a fresh buffer.
     var scratch: [UInt8] = []
 
@@ -185,6 +202,7 @@ private struct Parser {
             // Hand the finished value to its container, closing as many containers as end here.
             while true {
                 guard let frame = frames.last else {
+                    if stopAfterValue { return value }
                     skipWhitespace()
                     if i != n {
                         throw JSONParseError(message: "trailing characters after the JSON value at byte \(i)", offset: i)

@@ -51,4 +51,67 @@ public struct RecordedEvent: Sendable {
         self.data = data
         metadata = envelope["metadata"]?.objectValue
     }
+
+    /// Reads a stored envelope (canonical JSON as the log writes it: no whitespace, ASCII keys without escapes)
+    /// member by member.
+    init(storedEnvelope json: UnsafeRawBufferPointer) throws {
+        func bad(_ field: String) -> LedgerError {
+            LedgerError(code: .invalidEvent, message: "stored envelope has no valid \(field)", field: field)
+        }
+        let quote = UInt8(ascii: "\"")
+        guard json.count >= 2, json[0] == UInt8(ascii: "{") else { throw bad("envelope") }
+        var position: Int?, stream: String?, version: Int?, recorded: Timestamp?, id: String?
+        var type: EventType?, occurred: Timestamp?, data: [String: JSONValue]?
+        var customerId: String?, caseId: String?, metadata: [String: JSONValue]?
+        var i = 1
+        while i < json.count && json[i] != UInt8(ascii: "}") {
+            guard json[i] == quote else { throw bad("envelope") }
+            var keyEnd = i + 1
+            while keyEnd < json.count && json[keyEnd] != quote { keyEnd += 1 }
+            guard keyEnd + 1 < json.count, json[keyEnd + 1] == UInt8(ascii: ":") else { throw bad("envelope") }
+            let key = String(decoding: UnsafeRawBufferPointer(rebasing: json[(i + 1)..<keyEnd]), as: UTF8.self)
+            if key == "hash", keyEnd + 2 + 66 <= json.count, json[keyEnd + 2] == quote, json[keyEnd + 67] == quote {
+                // 64 hex digits in quotes; folds never need it.
+                i = keyEnd + 2 + 66
+                if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
+                continue
+            }
+            let (value, end) = try JSONParser.parseValue(json, at: keyEnd + 2)
+            switch key {
+            case "position": position = value.intValue
+            case "stream": stream = value.stringValue
+            case "streamVersion": version = value.intValue
+            case "recordedAt": recorded = value.stringValue.flatMap(Timestamp.parseDateTime)
+            case "id": id = value.stringValue
+            case "type": type = value.stringValue.flatMap(EventType.init(rawValue:))
+            case "occurredAt": occurred = value.stringValue.flatMap(Timestamp.parseDateTime)
+            case "data": data = value.objectValue
+            case "customerId": customerId = value.stringValue
+            case "caseId": caseId = value.stringValue
+            case "metadata": metadata = value.objectValue
+            default: break
+            }
+            i = end
+            if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
+        }
+        guard let position else { throw bad("position") }
+        guard let stream else { throw bad("stream") }
+        guard let version else { throw bad("streamVersion") }
+        guard let recorded else { throw bad("recordedAt") }
+        guard let id else { throw bad("id") }
+        guard let type else { throw bad("type") }
+        guard let occurred else { throw bad("occurredAt") }
+        guard let data else { throw bad("data") }
+        self.position = position
+        self.stream = stream
+        streamVersion = version
+        recordedAt = recorded
+        self.id = id
+        self.type = type
+        self.customerId = customerId
+        self.caseId = caseId
+        occurredAt = occurred
+        self.data = data
+        self.metadata = metadata
+    }
 }

@@ -12,5 +12,13 @@ public struct StoredEvent: Sendable, Equatable {
         }
     }
 
-    public func recorded() throws -> RecordedEvent { try RecordedEvent(envelope: envelope()) }
+    /// The event in typed form, read member by member from the stored canonical envelope (no dictionary for the
+    /// envelope itself, and the hash is skipped): rebuilds decode every stored event through here.
+    public func recorded() throws -> RecordedEvent {
+        do {
+            return try json.withUnsafeBytes { try RecordedEvent(storedEnvelope: $0) }
+        } catch let error as JSONParseError {
+            throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
+        }
+    }
 }

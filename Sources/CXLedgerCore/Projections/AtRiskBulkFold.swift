@@ -9,7 +9,8 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     let projection: AtRiskProjection
     var position = 0
     private let linker: RepeatLinkerBulkFold
-    private var signals: [String: AtRiskProjection.Signals] = [:]
+    /// Keyed by the customer's bytes, as the live `01` ‖ customerId keys are.
+    private var signals: [BulkKey: AtRiskProjection.Signals] = [:]
     /// `02` ‖ caseId ‖ 00 ‖ templateId → outbound sends.
     private var templateCounts: [[UInt8]: Int] = [:]
     /// `03` ‖ caseId of cases counted as a form-letter loop.
@@ -53,16 +54,16 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
 
     /// Like the projection's `update`: a customer's signals exist from the first change on.
     private func update(_ customer: String, _ change: (inout AtRiskProjection.Signals) -> Void) {
-        change(&signals[customer, default: .init()])
+        change(&signals[BulkKey(customer), default: .init()])
     }
 
     func tables() -> [SortedTable] {
         var customers = SortedTable(projection.customers, capacity: signals.count + templateCounts.count + loops.count)
         var ranking = SortedTable(projection.ranking, capacity: signals.count)
         for (customer, s) in signals {
-            customers.add(AtRiskProjection.customerKey(customer), s.encoded())
+            customers.add(AtRiskProjection.customerKey(customer.string), s.encoded())
             let cents = s.scoreCents
-            if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, customer), []) }
+            if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, customer.string), []) }
         }
         for (key, count) in templateCounts { customers.add(key, AtRiskProjection.countValue(count)) }
         for key in loops { customers.add(key, []) }

@@ -79,3 +79,20 @@ struct SortedTable: Sendable {
 func byteOrdered<S: Sequence>(_ strings: S) -> [String] where S.Element == String {
     strings.map { (Array($0.utf8), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
 }
+
+/// An identifier as the live tables key it: by its UTF-8 bytes. Swift's String `==` and hashing follow
+/// canonical equivalence ("caf\u{E9}" == "cafe\u{301}"), so a dictionary keyed by String would merge two
+/// customers, cases or categories that the log and the live projections keep apart.
+struct BulkKey: Hashable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ string: String) { bytes = Array(string.utf8) }
+
+    /// The same bytes as a String (Swift keeps the scalars it was given, so this round-trips).
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Keys in LMDB's byte order.
+func byteOrdered<S: Sequence>(_ keys: S) -> [BulkKey] where S.Element == BulkKey {
+    keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+}

@@ -9,11 +9,12 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     let projection: CustomerHistoryProjection
     var position = 0
     private let linker: RepeatLinkerBulkFold
-    private var records: [String: CustomerHistoryProjection.Record] = [:]
+    // Keyed by bytes, as the live tables are (see `BulkKey`).
+    private var records: [BulkKey: CustomerHistoryProjection.Record] = [:]
     /// caseId → the customer it was opened for, and whether it is closed (the `02` keys).
-    private var caseOwners: [String: (customer: String, closed: Bool)] = [:]
+    private var caseOwners: [BulkKey: (customer: String, closed: Bool)] = [:]
     /// customerId → (position, timeline value), positions ascending.
-    private var timelines: [String: [(position: Int, value: [UInt8])]] = [:]
+    private var timelines: [BulkKey: [(position: Int, value: [UInt8])]] = [:]
 
     init(_ projection: CustomerHistoryProjection, _ shared: BulkFoldShared) {
         self.projection = projection
@@ -25,7 +26,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             update(change.customerId) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerId else { return }
-        timelines[customer, default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
+        timelines[BulkKey(customer), default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
         let d = event.data
         switch event.type {
         case .customerProfiled:
@@ -41,16 +42,16 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             update(customer) { $0.publicComplaints += 1 }
         case .caseOpened:
             guard let caseId = event.caseId else { return }
-            caseOwners[caseId] = (customer, false)
+            caseOwners[BulkKey(caseId)] = (customer, false)
             update(customer) { $0.casesOpen += 1 }
         case .caseEscalated:
             update(customer) { $0.escalations += 1 }
         case .caseCloseoutDisputed:
             update(customer) { $0.disputedCloseouts += 1 }
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard let caseId = event.caseId, let owner = caseOwners[caseId]?.customer else { return }
+            guard let caseId = event.caseId, let owner = caseOwners[BulkKey(caseId)]?.customer else { return }
             let closing = event.type != .caseReopened
-            caseOwners[caseId] = (owner, closing)
+            caseOwners[BulkKey(caseId)] = (owner, closing)
             update(owner) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
@@ -62,24 +63,24 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
 
     /// Like the projection's `update`: a customer's record exists from the first change on.
     private func update(_ customer: String, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
-        change(&records[customer, default: .init()])
+        change(&records[BulkKey(customer), default: .init()])
     }
 
     func tables() -> [SortedTable] {
         // `01` ‖ customerId sorts before every `02` ‖ caseId.
         var customers = SortedTable(projection.customers, capacity: records.count + caseOwners.count)
         for customer in byteOrdered(records.keys) {
-            customers.add(CustomerHistoryProjection.customerKey(customer), records[customer]!.encoded())
+            customers.add(CustomerHistoryProjection.customerKey(customer.string), records[customer]!.encoded())
         }
         for caseId in byteOrdered(caseOwners.keys) {
             let owner = caseOwners[caseId]!
-            customers.add(CustomerHistoryProjection.caseKey(caseId), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
+            customers.add(CustomerHistoryProjection.caseKey(caseId.string), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
         }
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
             for entry in timelines[customer]! {
-                timeline.add(CustomerHistoryProjection.timelineKey(customer, entry.position), entry.value)
+                timeline.add(CustomerHistoryProjection.timelineKey(customer.string, entry.position), entry.value)
             }
         }
         return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)

@@ -10,7 +10,7 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     var position = 0
     /// The `settings` table as it stands: segment and policy keys to their stored bytes.
     private var settings: [[UInt8]: [UInt8]] = [:]
-    private var records: [String: CaseRecord] = [:]
+    private var records: [BulkKey: CaseRecord] = [:]
 
     init(_ projection: OpenCasesProjection) {
         self.projection = projection
@@ -32,10 +32,10 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
             if event.type == .caseOpened {
                 let segment = event.customerId.flatMap { settings[OpenCasesProjection.segmentKey($0)] }
                     .map { String(decoding: $0, as: UTF8.self) }
-                records[caseId] = CaseFold.opened(event, segment: segment,
+                records[BulkKey(caseId)] = CaseFold.opened(event, segment: segment,
                                                   policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
-            } else if records[caseId] != nil {
-                CaseFold.apply(event, to: &records[caseId]!)
+            } else if records[BulkKey(caseId)] != nil {
+                CaseFold.apply(event, to: &records[BulkKey(caseId)]!)
             }
         }
     }
@@ -54,11 +54,11 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
         var urgency = SortedTable(projection.urgency, capacity: records.count * 2)
         for caseId in byteOrdered(records.keys) {
             let r = records[caseId]!
-            cases.add(Array(caseId.utf8), r.encoded())
+            cases.add(caseId.bytes, r.encoded())
             guard !r.isClosed else { continue }
             let key = UrgencyKey(r)
-            urgency.add(OpenCasesProjection.globalKey(key), Array(caseId.utf8))
-            urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, Array(caseId.utf8))
+            urgency.add(OpenCasesProjection.globalKey(key), caseId.bytes)
+            urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, caseId.bytes)
         }
         return [settingsTable.sorted(), cases, urgency.sorted()]
     }

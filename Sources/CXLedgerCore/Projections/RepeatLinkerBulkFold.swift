@@ -9,12 +9,19 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
     // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
 
+    /// Customer and category by their bytes, as the live `keys` prefix holds them (see `BulkKey`).
     private struct Group: Hashable {
-        let customerId: String
-        let category: String
+        let customerId: BulkKey
+        let category: BulkKey
+
+        init(customerId: String, category: String) {
+            self.customerId = BulkKey(customerId)
+            self.category = BulkKey(category)
+        }
     }
 
-    private var entries: [String: RepeatLinker.Entry] = [:]
+    /// By caseId's bytes, as the live `cases` table.
+    private var entries: [BulkKey: RepeatLinker.Entry] = [:]
     /// Per customer and category, the cases in opening order (position, caseId).
     private var groups: [Group: [(position: Int, caseId: String)]] = [:]
     /// `laterPrefix(earlier) ‖ later` keys of active links.
@@ -37,18 +44,19 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         case .caseOpened:
             return open(caseId, event)
         case .caseRecategorized:
-            guard let category = event.data["category"]?.stringValue, let e = entries[caseId], e.category != category else { return nil }
+            guard let category = event.data["category"]?.stringValue, let e = entries[BulkKey(caseId)], e.category != category else { return nil }
             remove(caseId, from: Group(customerId: e.customerId, category: e.category))
             insert(caseId, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
-            entries[caseId]!.category = category
+            entries[BulkKey(caseId)]!.category = category
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard entries[caseId] != nil else { return nil }
+            let key = BulkKey(caseId)
+            guard entries[key] != nil else { return nil }
             let closed = event.type != .caseReopened
-            entries[caseId]!.closed = closed
-            entries[caseId]!.closedAt = closed ? event.occurredAt : nil
+            entries[key]!.closed = closed
+            entries[key]!.closedAt = closed ? event.occurredAt : nil
         case .caseLinked:
             guard let related = event.data["relatedCaseId"]?.stringValue,
-                  let relation = event.data["relation"]?.stringValue, var e = entries[caseId] else { return nil }
+                  let relation = event.data["relation"]?.stringValue, var e = entries[BulkKey(caseId)] else { return nil }
             let held = e.holdsActiveLink
             let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
             if let i = e.links.firstIndex(where: { $0.relatedCaseId == related }) {
@@ -59,7 +67,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             }
             let laterKey = RepeatLinker.laterPrefix(related) + Array(caseId.utf8)
             if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
-            entries[caseId] = e
+            entries[BulkKey(caseId)] = e
             if held != e.holdsActiveLink {
                 return RepeatLinker.HoldChange(caseId: caseId, customerId: e.customerId, holds: e.holdsActiveLink)
             }
@@ -77,8 +85,9 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         let windowStart = event.occurredAt.adding(days: -RepeatLinker.window)
         // Newest first, as the reverse scan of `keys` walks them.
         var found: (caseId: String, closedAt: Timestamp?)?
+        // `!=` on String, as the live scan's `other == caseId`.
         for candidate in (groups[group] ?? []).reversed() where candidate.caseId != caseId {
-            guard let other = entries[candidate.caseId] else { continue }
+            guard let other = entries[BulkKey(candidate.caseId)] else { continue }
             let closedAt = other.closed ? other.closedAt : nil
             if let closedAt, closedAt < windowStart { continue }
             found = (candidate.caseId, closedAt)
@@ -89,11 +98,11 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                                       basis: .init(category: e.category, relatedClosedAt: found.closedAt)))
             later.insert(RepeatLinker.laterPrefix(found.caseId) + Array(caseId.utf8))
         }
-        if let previous = entries[caseId] {
+        if let previous = entries[BulkKey(caseId)] {
             remove(caseId, from: Group(customerId: previous.customerId, category: previous.category))
         }
         insert(caseId, position: event.position, into: group)
-        entries[caseId] = e
+        entries[BulkKey(caseId)] = e
         return e.links.isEmpty ? nil : RepeatLinker.HoldChange(caseId: caseId, customerId: customer, holds: true)
     }
 
@@ -108,7 +117,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
 
     private func remove(_ caseId: String, from group: Group) {
         guard var list = groups.removeValue(forKey: group) else { return }
-        list.removeAll { $0.caseId == caseId }
+        list.removeAll { $0.caseId.utf8.elementsEqual(caseId.utf8) }
         if !list.isEmpty { groups[group] = list }
     }
 
@@ -119,9 +128,9 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     func tables(for linker: RepeatLinker) -> [SortedTable] {
         if folded == nil {
             var cases = SortedTable(linker.cases, capacity: entries.count)
-            for caseId in byteOrdered(entries.keys) { cases.add(Array(caseId.utf8), entries[caseId]!.encoded()) }
+            for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
             var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
-            for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId), RepeatLinker.candidateValue(e)) }
+            for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
             for k in later { keys.add(k, []) }
             folded = (cases, keys.sorted())
         }
