@@ -634,6 +634,24 @@ struct EventLogReadTests {
         return log
     }
 
+    @Test("identifiers that differ in bytes but are equal Swift Strings stay apart inside one batch")
+    func canonicallyEquivalentIdentifiersInOneBatch() throws {
+        let dir = FixtureDirectory("canonical-equivalence")
+        let log = try EventLog(directory: dir.path)
+        let composed = "caf\u{E9}-1", decomposed = "cafe\u{301}-1"
+        #expect(composed == decomposed)  // Swift's String equality, which the log must not use
+        let appended = try log.append([
+            fixtureEvent("case.opened", customer: "C", caseId: composed),
+            fixtureEvent("case.opened", customer: "C", caseId: decomposed),
+            fixtureEvent("case.escalated", customer: "C", caseId: decomposed),
+        ])
+        #expect(appended.map(\.streamVersion) == [1, 1, 2])
+        #expect(try log.stream("case-" + composed)?.count == 1)
+        #expect(try log.stream("case-" + decomposed)?.count == 2)
+        #expect(try fixtureCaseState(log, composed) != nil)
+        #expect(try fixtureCaseState(log, decomposed) != nil)
+    }
+
     @Test("streams hold their events in version order")
     func streams() throws {
         let dir = FixtureDirectory("streams")

@@ -79,12 +79,15 @@ public final class EventLog: Sendable {
         plan.reserveCapacity(events.count)
         var answers: [PlannedAnswer] = []
         answers.reserveCapacity(events.count)
-        var versions: [String: Int] = [:]
-        var cases: [String: CaseState] = [:]
-        var plannedIds: [String: Int] = [:]
+        // Keyed by UTF-8 bytes, as the tables are: String equality would treat canonically equivalent but
+        // different identifiers ("caf\u{E9}", "cafe\u{301}") as one stream, case or id.
+        var versions: [[UInt8]: Int] = [:]
+        var cases: [[UInt8]: CaseState] = [:]
+        var plannedIds: [[UInt8]: Int] = [:]
         for (index, event) in events.enumerated() {
             do {
-                if let earlier = plannedIds[event.id] {
+                let idKey = Array(event.id.utf8), streamKey = Array(event.stream.utf8)
+                if let earlier = plannedIds[idKey] {
                     guard CanonicalJSON.encode(plan[earlier].event.content) == CanonicalJSON.encode(event.content) else {
                         throw LedgerError(code: .idConflict,
                                           message: "id \(event.id) appears earlier in this batch with different content",
@@ -97,7 +100,7 @@ public final class EventLog: Sendable {
                     answers.append(.stored(stored))
                     continue
                 }
-                let current = try versions[event.stream] ?? streamVersion(event.stream, in: txn)
+                let current = try versions[streamKey] ?? streamVersion(event.stream, in: txn)
                 if let expected = event.expectedVersion, expected != current {
                     throw LedgerError(code: .versionConflict,
                                       message: "stream \(event.stream) is at version \(current), not \(expected)",
@@ -105,17 +108,18 @@ public final class EventLog: Sendable {
                 }
                 var nextState: CaseState?
                 if let caseId = event.caseId {
-                    let state = try cases[caseId] ?? caseState(caseId, in: txn)
+                    let caseKey = Array(caseId.utf8)
+                    let state = try cases[caseKey] ?? caseState(caseId, in: txn)
                     let next = try CaseLifecycle.next(after: event, from: state) { id in
-                        try cases[id] != nil || self.caseState(id, in: txn) != nil
+                        try cases[Array(id.utf8)] != nil || self.caseState(id, in: txn) != nil
                     }
                     if next != state {
-                        cases[caseId] = next
+                        cases[caseKey] = next
                         nextState = next
                     }
                 }
-                versions[event.stream] = current + 1
-                plannedIds[event.id] = plan.count
+                versions[streamKey] = current + 1
+                plannedIds[idKey] = plan.count
                 answers.append(.planned(plan.count, alreadyStored: false))
                 plan.append(PlannedEvent(event: event, position: startPosition + plan.count + 1,
                                          streamVersion: current + 1, caseState: nextState))
