@@ -157,6 +157,10 @@ public struct RepeatLinker: Sendable {
             guard key.count > prefix.count + 8, key.starts(with: prefix) else { return false }
             let other = String(decoding: key[(prefix.count + 8)...], as: UTF8.self)
             if other == caseId { return true }
+            // A category may hold NUL, so a longer category can extend this prefix: keep only keys whose case
+            // really is in this customer's category.
+            guard let candidate = try entry(other, in: txn), candidate.customerId.utf8.elementsEqual(customer.utf8),
+                  candidate.category.utf8.elementsEqual(e.category.utf8) else { return true }
             var closedAt: Timestamp?
             if value.count == 8 {
                 var r = ByteReader(value)
