@@ -75,11 +75,6 @@ struct SortedTable: Sendable {
     }
 }
 
-/// Strings in the byte order LMDB keeps their UTF-8 in (Swift's `<` on String is not byte order).
-func byteOrdered<S: Sequence>(_ strings: S) -> [String] where S.Element == String {
-    strings.map { (Array($0.utf8), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
-}
-
 /// An identifier as the live tables key it: by its UTF-8 bytes. Swift's String `==` and hashing follow
 /// canonical equivalence ("caf\u{E9}" == "cafe\u{301}"), so a dictionary keyed by String would merge two
 /// customers, cases or categories that the log and the live projections keep apart.
