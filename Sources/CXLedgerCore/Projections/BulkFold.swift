@@ -1,3 +1,4 @@
+import Foundation
 import LMDB
 
 /// A projection folded in memory during a rebuild, then written once, in key order, into its empty tables.
@@ -82,6 +83,17 @@ struct BulkKey: Hashable, Sendable {
     let bytes: [UInt8]
 
     init(_ string: String) { bytes = Array(string.utf8) }
+
+    // One call over the bytes instead of the synthesized element-by-element hashing.
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: BulkKey, b: BulkKey) -> Bool {
+        guard a.bytes.count == b.bytes.count else { return false }
+        guard !a.bytes.isEmpty else { return true }
+        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+    }
 
     /// The same bytes as a String (Swift keeps the scalars it was given, so this round-trips).
     var string: String { String(decoding: bytes, as: UTF8.self) }
