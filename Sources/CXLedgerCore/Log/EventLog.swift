@@ -81,12 +81,12 @@ public final class EventLog: Sendable {
         answers.reserveCapacity(events.count)
         // Keyed by UTF-8 bytes, as the tables are: String equality would treat canonically equivalent but
         // different identifiers ("caf\u{E9}", "cafe\u{301}") as one stream, case or id.
-        var versions: [[UInt8]: Int] = [:]
-        var cases: [[UInt8]: CaseState] = [:]
-        var plannedIds: [[UInt8]: Int] = [:]
+        var versions: [UTF8Key: Int] = [:]
+        var cases: [UTF8Key: CaseState] = [:]
+        var plannedIds: [UTF8Key: Int] = [:]
         for (index, event) in events.enumerated() {
             do {
-                let idKey = Array(event.id.utf8), streamKey = Array(event.stream.utf8)
+                let idKey = UTF8Key(event.id), streamKey = UTF8Key(event.stream)
                 if let earlier = plannedIds[idKey] {
                     guard CanonicalJSON.encode(plan[earlier].event.content) == CanonicalJSON.encode(event.content) else {
                         throw LedgerError(code: .idConflict,
@@ -108,10 +108,10 @@ public final class EventLog: Sendable {
                 }
                 var nextState: CaseState?
                 if let caseId = event.caseId {
-                    let caseKey = Array(caseId.utf8)
+                    let caseKey = UTF8Key(caseId)
                     let state = try cases[caseKey] ?? caseState(caseId, in: txn)
                     let next = try CaseLifecycle.next(after: event, from: state) { id in
-                        try cases[Array(id.utf8)] != nil || self.caseState(id, in: txn) != nil
+                        try cases[UTF8Key(id)] != nil || self.caseState(id, in: txn) != nil
                     }
                     if next != state {
                         cases[caseKey] = next

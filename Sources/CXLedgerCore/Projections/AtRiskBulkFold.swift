@@ -10,7 +10,7 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     var position = 0
     private let linker: RepeatLinkerBulkFold
     /// Keyed by the customer's bytes, as the live `01` ‖ customerId keys are.
-    private var signals: [BulkKey: AtRiskProjection.Signals] = [:]
+    private var signals: [UTF8Key: AtRiskProjection.Signals] = [:]
     /// `02` ‖ caseId ‖ 00 ‖ templateId → outbound sends.
     private var templateCounts: [[UInt8]: Int] = [:]
     /// `03` ‖ caseId of cases counted as a form-letter loop.
@@ -54,7 +54,7 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
 
     /// Like the projection's `update`: a customer's signals exist from the first change on.
     private func update(_ customer: String, _ change: (inout AtRiskProjection.Signals) -> Void) {
-        change(&signals[BulkKey(customer), default: .init()])
+        change(&signals[UTF8Key(customer), default: .init()])
     }
 
     func tables() -> [SortedTable] {

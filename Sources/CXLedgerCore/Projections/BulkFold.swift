@@ -76,30 +76,7 @@ struct SortedTable: Sendable {
     }
 }
 
-/// An identifier as the live tables key it: by its UTF-8 bytes. Swift's String `==` and hashing follow
-/// canonical equivalence ("caf\u{E9}" == "cafe\u{301}"), so a dictionary keyed by String would merge two
-/// customers, cases or categories that the log and the live projections keep apart.
-struct BulkKey: Hashable, Sendable {
-    let bytes: [UInt8]
-
-    init(_ string: String) { bytes = Array(string.utf8) }
-
-    // One call over the bytes instead of the synthesized element-by-element hashing.
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-    }
-
-    static func == (a: BulkKey, b: BulkKey) -> Bool {
-        guard a.bytes.count == b.bytes.count else { return false }
-        guard !a.bytes.isEmpty else { return true }
-        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
-    }
-
-    /// The same bytes as a String (Swift keeps the scalars it was given, so this round-trips).
-    var string: String { String(decoding: bytes, as: UTF8.self) }
-}
-
 /// Keys in LMDB's byte order.
-func byteOrdered<S: Sequence>(_ keys: S) -> [BulkKey] where S.Element == BulkKey {
+func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key {
     keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
 }

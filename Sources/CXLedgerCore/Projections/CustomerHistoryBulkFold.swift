@@ -9,12 +9,12 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     let projection: CustomerHistoryProjection
     var position = 0
     private let linker: RepeatLinkerBulkFold
-    // Keyed by bytes, as the live tables are (see `BulkKey`).
-    private var records: [BulkKey: CustomerHistoryProjection.Record] = [:]
+    // Keyed by bytes, as the live tables are (see `UTF8Key`).
+    private var records: [UTF8Key: CustomerHistoryProjection.Record] = [:]
     /// caseId → the customer it was opened for, and whether it is closed (the `02` keys).
-    private var caseOwners: [BulkKey: (customer: String, closed: Bool)] = [:]
+    private var caseOwners: [UTF8Key: (customer: String, closed: Bool)] = [:]
     /// customerId → (position, timeline value), positions ascending.
-    private var timelines: [BulkKey: [(position: Int, value: [UInt8])]] = [:]
+    private var timelines: [UTF8Key: [(position: Int, value: [UInt8])]] = [:]
 
     init(_ projection: CustomerHistoryProjection, _ shared: BulkFoldShared) {
         self.projection = projection
@@ -26,7 +26,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             update(change.customerId) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerId else { return }
-        timelines[BulkKey(customer), default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
+        timelines[UTF8Key(customer), default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
         let d = event.data
         switch event.type {
         case .customerProfiled:
@@ -42,16 +42,16 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             update(customer) { $0.publicComplaints += 1 }
         case .caseOpened:
             guard let caseId = event.caseId else { return }
-            caseOwners[BulkKey(caseId)] = (customer, false)
+            caseOwners[UTF8Key(caseId)] = (customer, false)
             update(customer) { $0.casesOpen += 1 }
         case .caseEscalated:
             update(customer) { $0.escalations += 1 }
         case .caseCloseoutDisputed:
             update(customer) { $0.disputedCloseouts += 1 }
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard let caseId = event.caseId, let owner = caseOwners[BulkKey(caseId)]?.customer else { return }
+            guard let caseId = event.caseId, let owner = caseOwners[UTF8Key(caseId)]?.customer else { return }
             let closing = event.type != .caseReopened
-            caseOwners[BulkKey(caseId)] = (owner, closing)
+            caseOwners[UTF8Key(caseId)] = (owner, closing)
             update(owner) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
@@ -63,7 +63,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
 
     /// Like the projection's `update`: a customer's record exists from the first change on.
     private func update(_ customer: String, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
-        change(&records[BulkKey(customer), default: .init()])
+        change(&records[UTF8Key(customer), default: .init()])
     }
 
     func tables() -> [SortedTable] {

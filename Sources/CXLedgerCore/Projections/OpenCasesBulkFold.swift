@@ -10,7 +10,7 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     var position = 0
     /// The `settings` table as it stands: segment and policy keys to their stored bytes.
     private var settings: [[UInt8]: [UInt8]] = [:]
-    private var records: [BulkKey: CaseRecord] = [:]
+    private var records: [UTF8Key: CaseRecord] = [:]
 
     init(_ projection: OpenCasesProjection) {
         self.projection = projection
@@ -32,10 +32,10 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
             if event.type == .caseOpened {
                 let segment = event.customerId.flatMap { settings[OpenCasesProjection.segmentKey($0)] }
                     .map { String(decoding: $0, as: UTF8.self) }
-                records[BulkKey(caseId)] = CaseFold.opened(event, segment: segment,
+                records[UTF8Key(caseId)] = CaseFold.opened(event, segment: segment,
                                                   policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
-            } else if records[BulkKey(caseId)] != nil {
-                CaseFold.apply(event, to: &records[BulkKey(caseId)]!)
+            } else if records[UTF8Key(caseId)] != nil {
+                CaseFold.apply(event, to: &records[UTF8Key(caseId)]!)
             }
         }
     }

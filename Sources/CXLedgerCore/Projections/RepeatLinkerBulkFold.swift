@@ -9,19 +9,19 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
     // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
 
-    /// Customer and category by their bytes, as the live `keys` prefix holds them (see `BulkKey`).
+    /// Customer and category by their bytes, as the live `keys` prefix holds them (see `UTF8Key`).
     private struct Group: Hashable {
-        let customerId: BulkKey
-        let category: BulkKey
+        let customerId: UTF8Key
+        let category: UTF8Key
 
         init(customerId: String, category: String) {
-            self.customerId = BulkKey(customerId)
-            self.category = BulkKey(category)
+            self.customerId = UTF8Key(customerId)
+            self.category = UTF8Key(category)
         }
     }
 
     /// By caseId's bytes, as the live `cases` table.
-    private var entries: [BulkKey: RepeatLinker.Entry] = [:]
+    private var entries: [UTF8Key: RepeatLinker.Entry] = [:]
     /// Per customer and category, the cases in opening order (position, caseId).
     private var groups: [Group: [(position: Int, caseId: String)]] = [:]
     /// `laterPrefix(earlier) ‖ later` keys of active links.
@@ -44,19 +44,19 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         case .caseOpened:
             return open(caseId, event)
         case .caseRecategorized:
-            guard let category = event.data["category"]?.stringValue, let e = entries[BulkKey(caseId)], e.category != category else { return nil }
+            guard let category = event.data["category"]?.stringValue, let e = entries[UTF8Key(caseId)], e.category != category else { return nil }
             remove(caseId, from: Group(customerId: e.customerId, category: e.category))
             insert(caseId, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
-            entries[BulkKey(caseId)]!.category = category
+            entries[UTF8Key(caseId)]!.category = category
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            let key = BulkKey(caseId)
+            let key = UTF8Key(caseId)
             guard entries[key] != nil else { return nil }
             let closed = event.type != .caseReopened
             entries[key]!.closed = closed
             entries[key]!.closedAt = closed ? event.occurredAt : nil
         case .caseLinked:
             guard let related = event.data["relatedCaseId"]?.stringValue,
-                  let relation = event.data["relation"]?.stringValue, var e = entries[BulkKey(caseId)] else { return nil }
+                  let relation = event.data["relation"]?.stringValue, var e = entries[UTF8Key(caseId)] else { return nil }
             let held = e.holdsActiveLink
             let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
             if let i = e.links.firstIndex(where: { $0.relatedCaseId == related }) {
@@ -67,7 +67,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             }
             let laterKey = RepeatLinker.laterPrefix(related) + Array(caseId.utf8)
             if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
-            entries[BulkKey(caseId)] = e
+            entries[UTF8Key(caseId)] = e
             if held != e.holdsActiveLink {
                 return RepeatLinker.HoldChange(caseId: caseId, customerId: e.customerId, holds: e.holdsActiveLink)
             }
@@ -87,7 +87,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         var found: (caseId: String, closedAt: Timestamp?)?
         // `!=` on String, as the live scan's `other == caseId`.
         for candidate in (groups[group] ?? []).reversed() where candidate.caseId != caseId {
-            guard let other = entries[BulkKey(candidate.caseId)] else { continue }
+            guard let other = entries[UTF8Key(candidate.caseId)] else { continue }
             let closedAt = other.closed ? other.closedAt : nil
             if let closedAt, closedAt < windowStart { continue }
             found = (candidate.caseId, closedAt)
@@ -98,11 +98,11 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                                       basis: .init(category: e.category, relatedClosedAt: found.closedAt)))
             later.insert(RepeatLinker.laterPrefix(found.caseId) + Array(caseId.utf8))
         }
-        if let previous = entries[BulkKey(caseId)] {
+        if let previous = entries[UTF8Key(caseId)] {
             remove(caseId, from: Group(customerId: previous.customerId, category: previous.category))
         }
         insert(caseId, position: event.position, into: group)
-        entries[BulkKey(caseId)] = e
+        entries[UTF8Key(caseId)] = e
         return e.links.isEmpty ? nil : RepeatLinker.HoldChange(caseId: caseId, customerId: customer, holds: true)
     }
 
