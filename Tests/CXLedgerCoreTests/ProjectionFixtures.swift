@@ -77,22 +77,7 @@ final class ProjectionFixtureLedger {
 
     /// Every key and value of every table of every projection, by "projection/table".
     func projectionTableContents() throws -> [String: [[UInt8]]] {
-        var out: [String: [[UInt8]]] = [:]
-        for type in host.types {
-            let status = try #require(try host.status(of: type.name))
-            let tables = try host.readTables(for: type, generation: status.generation)
-            for table in type.tableNames {
-                var rows: [[UInt8]] = []
-                try log.read { txn in
-                    try txn.scan(tables[table]) { k, v in
-                        rows.append(Array(k) + [0xFF, 0xFE] + Array(v))
-                        return true
-                    }
-                }
-                out[type.name + "/" + table] = rows
-            }
-        }
-        return out
+        try projectionFixtureTableContents(host, log)
     }
 }
 
@@ -118,4 +103,24 @@ func projectionFixturePolicy(_ segment: String, _ channel: String?, minutes: Int
                                   "resolutionHours": .number(Double(hours))]
     if let channel { d["channel"] = .string(channel) }
     return .object(d)
+}
+
+/// Every row of every live projection table of `host`, by "projection/table".
+func projectionFixtureTableContents(_ host: ProjectionHost, _ log: EventLog) throws -> [String: [[UInt8]]] {
+    var out: [String: [[UInt8]]] = [:]
+    for type in host.types {
+        let status = try #require(try host.status(of: type.name))
+        let tables = try host.readTables(for: type, generation: status.generation)
+        for table in type.tableNames {
+            var rows: [[UInt8]] = []
+            try log.read { txn in
+                try txn.scan(tables[table]) { k, v in
+                    rows.append(Array(k) + [0xFF, 0xFE] + Array(v))
+                    return true
+                }
+            }
+            out[type.name + "/" + table] = rows
+        }
+    }
+    return out
 }

@@ -39,6 +39,18 @@ public struct RepeatLinker: Sendable {
 
         public var holdsActiveLink: Bool { links.contains { $0.isActive } }
 
+        /// Records a person's `case.linked` decision about `related`; returns the link's new status.
+        mutating func decide(_ related: String, relation: String) -> RepeatLink.Status {
+            let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
+            if let i = links.firstIndex(where: { $0.relatedCaseId == related }) {
+                links[i].status = status
+                links[i].relation = relation
+            } else {
+                links.append(RepeatLink(relatedCaseId: related, status: status, relation: relation, basis: nil))
+            }
+            return status
+        }
+
         func encoded() -> [UInt8] {
             var w = ByteWriter(capacity: 64)
             w.string(customerId)
@@ -127,13 +139,7 @@ public struct RepeatLinker: Sendable {
             guard let related = event.data["relatedCaseId"]?.stringValue,
                   let relation = event.data["relation"]?.stringValue, var e = try entry(caseId, in: txn) else { return nil }
             let held = e.holdsActiveLink
-            let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
-            if let i = e.links.firstIndex(where: { $0.relatedCaseId == related }) {
-                e.links[i].status = status
-                e.links[i].relation = relation
-            } else {
-                e.links.append(RepeatLink(relatedCaseId: related, status: status, relation: relation, basis: nil))
-            }
+            let status = e.decide(related, relation: relation)
             let laterKey = Self.laterPrefix(related) + Array(caseId.utf8)
             if status == .rejected { try txn.delete(keys, key: laterKey) } else { try txn.put(keys, key: laterKey, value: [UInt8]()) }
             try txn.put(cases, key: caseId, value: e.encoded())

@@ -58,13 +58,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             guard let related = event.data["relatedCaseId"]?.stringValue,
                   let relation = event.data["relation"]?.stringValue, var e = entries[UTF8Key(caseId)] else { return nil }
             let held = e.holdsActiveLink
-            let status: RepeatLink.Status = relation == "not_related" ? .rejected : .confirmed
-            if let i = e.links.firstIndex(where: { $0.relatedCaseId == related }) {
-                e.links[i].status = status
-                e.links[i].relation = relation
-            } else {
-                e.links.append(RepeatLink(relatedCaseId: related, status: status, relation: relation, basis: nil))
-            }
+            let status = e.decide(related, relation: relation)
             let laterKey = RepeatLinker.laterPrefix(related) + Array(caseId.utf8)
             if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
             entries[UTF8Key(caseId)] = e
