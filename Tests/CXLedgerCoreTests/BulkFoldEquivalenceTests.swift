@@ -149,22 +149,7 @@ final class BulkEquivalenceStory {
 
 /// Every key and value of every table of the host's live generations, by "projection/table".
 func bulkEquivalenceTables(_ host: ProjectionHost) throws -> [String: [[UInt8]]] {
-    var out: [String: [[UInt8]]] = [:]
-    for type in host.types {
-        let status = try #require(try host.status(of: type.name))
-        let tables = try host.readTables(for: type, generation: status.generation)
-        for table in type.tableNames {
-            var rows: [[UInt8]] = []
-            try host.log.read { txn in
-                try txn.scan(tables[table]) { k, v in
-                    rows.append(Array(k) + [0xFF, 0xFE] + Array(v))
-                    return true
-                }
-            }
-            out[type.name + "/" + table] = rows
-        }
-    }
-    return out
+    try projectionFixtureTableContents(host, host.log)
 }
 
 /// Compares two table dumps key by key, naming the first differing row of each table.
