@@ -220,7 +220,7 @@ public final class EventLog: Sendable {
     public func streamVersion(_ stream: String, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
         // LMDB refuses empty and over-long keys (MDB_BAD_VALSIZE); no stored stream has such a name.
         guard Self.isStorableKey(stream) else { return 0 }
-        let prefix = Array(stream.utf8) + [0]
+        let prefix = LogDatabases.streamPrefix(stream)
         var version = 0
         try txn.scan(databases.streamEvents, from: prefix + [UInt8](repeating: 0xFF, count: 8), reverse: true) { key, _ in
             if key.count == prefix.count + 8, key.starts(with: prefix) {
@@ -291,8 +291,7 @@ public final class EventLog: Sendable {
             guard version > 0 else { return nil }
             var out: [StoredEvent] = []
             out.reserveCapacity(version)
-            var prefix = Array(stream.utf8)
-            prefix.append(0)
+            let prefix = LogDatabases.streamPrefix(stream)
             var positions: [Int] = []
             try txn.scan(databases.streamEvents, from: prefix) { key, value in
                 guard key.count == prefix.count + 8, key.starts(with: prefix),

@@ -24,9 +24,11 @@ public struct LogDatabases: Sendable {
         meta = dbs[4]
     }
 
+    /// `stream ‖ 0`: every key of the stream starts with it (stream names hold no NUL).
+    static func streamPrefix(_ stream: String) -> [UInt8] { Array(stream.utf8) + [0] }
+
     static func streamEventKey(_ stream: String, version: Int) -> [UInt8] {
-        var key = Array(stream.utf8)
-        key.append(0)
+        var key = streamPrefix(stream)
         withUnsafeBytes(of: UInt64(version).bigEndian) { key.append(contentsOf: $0) }
         return key
     }

@@ -16,7 +16,7 @@ import LMDB
 /// - `links-cases`, `links-keys`: its own `RepeatLinker`.
 public struct AtRiskProjection: Projection {
     public static let name = "at-risk"
-    public static let version = 3  // 3: the repeat rule matches a category exactly (categories may hold NUL)
+    public static let version = 3  // 3: candidate keys length-prefix the category, so the rule matches it exactly
     public static let tableNames = ["customers", "ranking", "links-cases", "links-keys"]
     /// Outbound sends of one template on one case that make a form-letter loop.
     public static let loopThreshold = 3

@@ -59,8 +59,7 @@ public enum CaseTimeTravel {
             judgedAt = min(t, now)
         }
         let stream = "case-" + caseId
-        var prefix = Array(stream.utf8)
-        prefix.append(0)
+        let prefix = LogDatabases.streamPrefix(stream)
         var positions: [Int] = []
         try txn.scan(log.databases.streamEvents, from: prefix) { key, value in
             guard key.count == prefix.count + 8, key.starts(with: prefix), let p = BigEndianKey.decode(value),

@@ -9,7 +9,7 @@ import LMDB
 /// - `links-cases`, `links-keys`: its own `RepeatLinker`, for `repeatIncidents`.
 public struct CustomerHistoryProjection: Projection {
     public static let name = "customer-history"
-    public static let version = 3  // 3: the repeat rule matches a category exactly (categories may hold NUL)
+    public static let version = 3  // 3: candidate keys length-prefix the category, so the rule matches it exactly
     public static let tableNames = ["customers", "timeline", "links-cases", "links-keys"]
 
     let customers: Database

@@ -82,7 +82,8 @@ extension ProjectionHost {
     /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of
     /// entries per write transaction so appends keep flowing in between.
     private func writeOut(_ folds: [any BulkFold], entriesPerTransaction: Int) throws {
-        for table in folds.flatMap({ $0.tables() }) {
+        // One fold's tables at a time, so only one copy of them is in memory besides the fold's own state.
+        for table in folds.lazy.flatMap({ $0.tables() }) {
             var from = 0
             while from < table.entries.count {
                 let slice = table.entries[from..<min(from + entriesPerTransaction, table.entries.count)]
@@ -100,19 +101,18 @@ extension ProjectionHost {
                            from: Int, limit: Int, in txn: borrowing WriteTransaction) throws -> Int {
         var last = from - 1
         var count = 0
+        func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+            for fold in bulk { fold.apply(event) }
+            for instance in instances { try instance.apply(event, in: txn) }
+        }
         while count < limit, let events = try prefetched?.next(startingAt: last + 1) {
-            for event in events {
-                for fold in bulk { fold.apply(event) }
-                for instance in instances { try instance.apply(event, in: txn) }
-            }
+            for event in events { try apply(event, in: txn) }
             last = events.last!.position
             count += events.count
         }
         guard count < limit else { return last }
         try log.forEachEvent(from: last + 1, in: txn) { stored in
-            let event = try stored.recorded()
-            for fold in bulk { fold.apply(event) }
-            for instance in instances { try instance.apply(event, in: txn) }
+            try apply(try stored.recorded(), in: txn)
             last = stored.position
             count += 1
             return count < limit

@@ -4,7 +4,7 @@ import LMDB
 /// case, confirmed or rejected by `case.linked`; see `RepeatLinker` for the rule and its tables.
 public struct RepeatIncidentsProjection: Projection {
     public static let name = "repeat-incidents"
-    public static let version = 3  // 3: the repeat rule matches a category exactly (categories may hold NUL)
+    public static let version = 3  // 3: candidate keys length-prefix the category, so the rule matches it exactly
     public static let tableNames = ["cases", "keys"]
 
     let linker: RepeatLinker

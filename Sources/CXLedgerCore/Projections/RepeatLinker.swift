@@ -14,7 +14,7 @@ import LMDB
 ///
 /// Tables (names given by the embedding projection):
 /// - cases: caseId → customerId, category, closedAt?, links.
-/// - keys: `01` ‖ customerId ‖ 00 ‖ category ‖ 00 ‖ opening position (big-endian) ‖ caseId → closedAt, or ∅ while
+/// - keys: `01` ‖ customerId ‖ 00 ‖ category length (UInt32, big-endian) ‖ category ‖ opening position (big-endian) ‖ caseId → closedAt, or ∅ while
 ///   not closed (every case, newest last, so a reverse scan finds the candidate without reading entries);
 ///   `02` ‖ earlierCaseId ‖ 00 ‖ laterCaseId → ∅ while the later case holds an active link to it.
 public struct RepeatLinker: Sendable {
@@ -91,8 +91,12 @@ public struct RepeatLinker: Sendable {
         public var holds: Bool
     }
 
+    /// Customer ids hold no NUL, so `00` ends one; a category may hold anything JSON allows (NUL too), so its
+    /// length goes first, and no category's prefix can extend another's.
     static func categoryPrefix(_ customerId: String, _ category: String) -> [UInt8] {
-        [1] + Array(customerId.utf8) + [0] + Array(category.utf8) + [0]
+        var k: [UInt8] = [1] + Array(customerId.utf8) + [0]
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: category.utf8.count).bigEndian) { k.append(contentsOf: $0) }
+        return k + Array(category.utf8)
     }
 
     static func candidateKey(_ e: Entry, _ caseId: String) -> [UInt8] {
@@ -163,10 +167,6 @@ public struct RepeatLinker: Sendable {
             guard key.count > prefix.count + 8, key.starts(with: prefix) else { return false }
             let other = String(decoding: key[(prefix.count + 8)...], as: UTF8.self)
             if other == caseId { return true }
-            // A category may hold NUL, so a longer category can extend this prefix: keep only keys whose case
-            // really is in this customer's category.
-            guard let candidate = try entry(other, in: txn), candidate.customerId.utf8.elementsEqual(customer.utf8),
-                  candidate.category.utf8.elementsEqual(e.category.utf8) else { return true }
             var closedAt: Timestamp?
             if value.count == 8 {
                 var r = ByteReader(value)
