@@ -41,19 +41,25 @@ final class WriterThread: Sendable {
         if isCurrent { return try job() }
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
+        let pending = PendingJob(job)
         submit {
-            box.result = Result { try job() }
+            box.result = pending.run()
             done.signal()
         }
         done.wait()
-        return try box.result!.get()
+        // The caller holds the job's last reference, so what it captured (a request's events) is freed
+        // here rather than on the writer thread, which has better things to do.
+        return try withExtendedLifetime(job) { try box.result!.get() }
     }
 
     /// Runs `job` on the writer thread and suspends until it is done.
     func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            submit { continuation.resume(with: Result { try job() }) }
+        let pending = PendingJob(job)
+        let result: T = try await withCheckedThrowingContinuation { continuation in
+            submit { continuation.resume(with: pending.run()) }
         }
+        // As in `runSync`: the caller, not the writer thread, frees what the job captured.
+        return withExtendedLifetime(job) { result }
     }
 
     func stop() {
@@ -79,6 +85,22 @@ final class WriterThread: Sendable {
             condition.unlock()
             for job in batch { job() }
         }
+    }
+}
+
+/// A job the writer thread runs once and lets go of before answering, so its captures are never freed there.
+// The writer thread is the only one to call `run`, once; the caller only keeps the instance alive.
+private final class PendingJob<T>: @unchecked Sendable {
+    private var job: (() throws -> T)?
+
+    init(_ job: @escaping () throws -> T) {
+        self.job = job
+    }
+
+    func run() -> Result<T, any Error> {
+        let job = self.job!
+        self.job = nil
+        return Result { try job() }
     }
 }
 

@@ -1,29 +1,24 @@
 /// A posted event envelope that passed validation, ready for the ledger's stateful checks and storage.
 public struct ProposedEvent: Sendable {
     /// Lower-case UUID; generated when the sender gave none.
-    public var id: String
-    public var type: EventType
-    public var customerId: String?
-    public var caseId: String?
+    public let id: String
+    public let type: EventType
+    public let customerId: String?
+    public let caseId: String?
     /// Exactly as posted, so the stored envelope and its hash keep the sender's text.
-    public var occurredAt: String
-    public var occurredAtTime: Timestamp
-    public var source: String?
-    public var data: [String: JSONValue] {
-        didSet { canonicalData = CanonicalJSON.encode(.object(data)) }
-    }
-    public var metadata: [String: JSONValue]? {
-        didSet { canonicalMetadata = metadata.map { CanonicalJSON.encode(.object($0)) } }
-    }
-    /// `data` and `metadata` in canonical form, encoded where the event is validated (on the
-    /// caller's thread) so the single writer thread only splices bytes.
-    public private(set) var canonicalData: [UInt8]
-    public private(set) var canonicalMetadata: [UInt8]?
+    public let occurredAt: String
+    public let occurredAtTime: Timestamp
+    public let source: String?
+    public let data: [String: JSONValue]
+    public let metadata: [String: JSONValue]?
     public var expectedVersion: Int?
     /// `case-<caseId>`, `customer-<customerId>`, `review` or `sla`.
-    public var stream: String
+    public let stream: String
     /// The posted envelope without expectedVersion, with the (possibly generated, lower-cased) id: what "same content" compares.
-    public var content: JSONValue
+    public let content: JSONValue
+    /// The stored envelope's members that do not depend on where the event lands in the log, encoded where
+    /// the event is validated (on the caller's thread) so the single writer thread only splices bytes.
+    let storedParts: StoredEnvelopeParts
 
     public init(id: String, type: EventType, customerId: String?, caseId: String?,
                 occurredAt: String, occurredAtTime: Timestamp, source: String?,
@@ -38,10 +33,11 @@ public struct ProposedEvent: Sendable {
         self.source = source
         self.data = data
         self.metadata = metadata
-        canonicalData = CanonicalJSON.encode(.object(data))
-        canonicalMetadata = metadata.map { CanonicalJSON.encode(.object($0)) }
         self.expectedVersion = expectedVersion
         self.stream = stream
         self.content = content
+        storedParts = StoredEnvelopeParts(id: id, type: type, customerId: customerId, caseId: caseId,
+                                          occurredAt: occurredAt, source: source, data: data,
+                                          metadata: metadata, stream: stream)
     }
 }

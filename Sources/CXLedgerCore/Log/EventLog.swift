@@ -51,7 +51,8 @@ public final class EventLog: Sendable {
 
     /// One event that passed every check, with what it will be stored as.
     private struct PlannedEvent {
-        let event: ProposedEvent
+        /// Index into the request's events (a copy of the event would cost a retain per member).
+        let index: Int
         let position: Int
         let streamVersion: Int
         let caseState: CaseState?
@@ -88,7 +89,7 @@ public final class EventLog: Sendable {
             do {
                 let idKey = UTF8Key(event.id), streamKey = UTF8Key(event.stream)
                 if let earlier = plannedIds[idKey] {
-                    guard CanonicalJSON.encode(plan[earlier].event.content) == CanonicalJSON.encode(event.content) else {
+                    guard CanonicalJSON.encode(events[plan[earlier].index].content) == CanonicalJSON.encode(event.content) else {
                         throw LedgerError(code: .idConflict,
                                           message: "id \(event.id) appears earlier in this batch with different content",
                                           field: "id")
@@ -121,7 +122,7 @@ public final class EventLog: Sendable {
                 versions[streamKey] = current + 1
                 plannedIds[idKey] = plan.count
                 answers.append(.planned(plan.count, alreadyStored: false))
-                plan.append(PlannedEvent(event: event, position: startPosition + plan.count + 1,
+                plan.append(PlannedEvent(index: index, position: startPosition + plan.count + 1,
                                          streamVersion: current + 1, caseState: nextState))
             } catch let error as LedgerError {
                 throw AppendFailure(index: index, error: error)
@@ -134,19 +135,19 @@ public final class EventLog: Sendable {
         // Write.
         let now = Timestamp.now()
         let recordedAt = head.recordedAt.map { max($0, now) } ?? now
-        let recordedAtText = recordedAt.rfc3339()
+        let recordedAtMember = StoredEnvelopeWriter.recordedAtMember(recordedAt.rfc3339())
         var previousHash = Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis
         let observer = self.observer.withLock { $0 }
         var hashes: [String] = []
         hashes.reserveCapacity(plan.count)
         for planned in plan {
-            let event = planned.event
+            let event = events[planned.index]
             if let caseId = event.caseId, let state = planned.caseState {
                 try txn.put(db.cases, key: caseId, value: state.encoded)
             }
             let (record, hash) = StoredEnvelopeWriter.record(for: event, position: planned.position,
                                                              streamVersion: planned.streamVersion,
-                                                             recordedAt: recordedAtText, previousHash: previousHash)
+                                                             recordedAtMember: recordedAtMember, previousHash: previousHash)
             try txn.put(db.events, key: BigEndianKey(planned.position), value: record, append: true)
             try txn.put(db.ids, key: event.id, value: BigEndianKey(planned.position))
             try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
@@ -170,7 +171,8 @@ public final class EventLog: Sendable {
                 return a
             case .planned(let i, let alreadyStored):
                 let p = plan[i]
-                return AppendedEvent(id: p.event.id, position: p.position, stream: p.event.stream,
+                let event = events[p.index]
+                return AppendedEvent(id: event.id, position: p.position, stream: event.stream,
                                      streamVersion: p.streamVersion, hash: hashes[i], alreadyStored: alreadyStored)
             }
         }

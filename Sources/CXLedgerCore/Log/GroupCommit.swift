@@ -52,7 +52,7 @@ final class GroupCommit: Sendable {
 
     /// Runs on the writer thread.
     private func drain(_ log: EventLog) {
-        let requests = queue.withLock { q in
+        var requests = queue.withLock { q in
             let taken = q.requests
             q.requests.removeAll(keepingCapacity: true)
             q.queuedEvents = 0
@@ -84,7 +84,11 @@ final class GroupCommit: Sendable {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let events = requests.reduce(0) { $0 + $1.events.count }
-        commitListener.withLock { $0 }?(requests.count, events, seconds)
-        for (request, outcome) in zip(requests, outcomes) { request.continuation.resume(with: outcome) }
+        let continuations = requests.map(\.continuation)
+        // Each waiting request still holds its own events, so letting go of them before answering means
+        // they are freed on the requests' threads rather than on the writer thread.
+        requests = []
+        commitListener.withLock { $0 }?(continuations.count, events, seconds)
+        for (continuation, outcome) in zip(continuations, outcomes) { continuation.resume(with: outcome) }
     }
 }

@@ -15,9 +15,4 @@ public enum HashChain {
         hasher.update(bufferPointer: tail)
         return hasher.finalize()
     }
-
-    /// `digest` as bytes, for the writer.
-    static func link(previous: [UInt8], head: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer) -> [UInt8] {
-        previous.withUnsafeBytes { Array(digest(previous: $0, head: head, tail: tail)) }
-    }
 }

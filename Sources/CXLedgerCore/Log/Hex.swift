@@ -1,9 +1,9 @@
 /// Lower-case hexadecimal, as the hash chain prints it.
 enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    static let lowerDigits = Array("0123456789abcdef".utf8)
 
     static func encode(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
-        digits.withUnsafeBufferPointer { d in
+        lowerDigits.withUnsafeBufferPointer { d in
             for b in bytes {
                 out.append(d[Int(b >> 4)])
                 out.append(d[Int(b & 0x0f)])
@@ -45,7 +45,7 @@ enum Hex {
         guard hex.count == bytes.count * 2 else { return false }
         for i in 0..<bytes.count {
             let b = bytes[i]
-            if hex[2 * i] != digits[Int(b >> 4)] || hex[2 * i + 1] != digits[Int(b & 0x0f)] { return false }
+            if hex[2 * i] != lowerDigits[Int(b >> 4)] || hex[2 * i + 1] != lowerDigits[Int(b & 0x0f)] { return false }
         }
         return true
     }

@@ -1,65 +1,67 @@
 /// Builds the stored form of a new event and its link in the hash chain.
 enum StoredEnvelopeWriter {
-    /// The record for `events` (see `StoredRecord`) and the event's hash.
-    static func record(for event: ProposedEvent, position: Int, streamVersion: Int,
-                       recordedAt: String, previousHash: [UInt8]) -> (record: [UInt8], hash: [UInt8]) {
-        var out: [UInt8] = [0, 0, 0, 0]
-        out.reserveCapacity(640)
-        // Members are written in RFC 8785 order; these keys are ASCII, so byte order is UTF-16 order.
-        out.append(UInt8(ascii: "{"))
-        if let caseId = event.caseId { member("caseId", string: caseId, into: &out) }
-        if let customerId = event.customerId { member("customerId", string: customerId, into: &out) }
-        key("data", into: &out)
-        out.append(contentsOf: event.canonicalData)
-        out.append(UInt8(ascii: ","))
-        let hashAt = out.count
-        member("id", string: event.id, into: &out)
-        if let metadata = event.canonicalMetadata {
-            key("metadata", into: &out)
-            out.append(contentsOf: metadata)
-            out.append(UInt8(ascii: ","))
-        }
-        member("occurredAt", string: event.occurredAt, into: &out)
-        member("position", number: position, into: &out)
-        member("recordedAt", string: recordedAt, into: &out)
-        if let source = event.source { member("source", string: source, into: &out) }
-        member("stream", string: event.stream, into: &out)
-        member("streamVersion", number: streamVersion, into: &out)
-        key("type", into: &out)
-        CanonicalJSON.encodeString(event.type.rawValue, into: &out)
-        out.append(UInt8(ascii: "}"))
+    /// `"recordedAt":"…",`, shared by every event of one commit.
+    static func recordedAtMember(_ recordedAt: String) -> [UInt8] {
+        var out: [UInt8] = []
+        StoredEnvelopeParts.member("recordedAt", string: recordedAt, into: &out)
+        return out
+    }
 
-        let hash = out.withUnsafeBytes { all in
-            HashChain.link(previous: previousHash,
-                           head: UnsafeRawBufferPointer(rebasing: all[4..<hashAt]),
-                           tail: UnsafeRawBufferPointer(rebasing: all[hashAt...]))
+    /// The record for `events` (see `StoredRecord`) and the event's hash, from the event's prepared parts.
+    static func record(for event: ProposedEvent, position: Int, streamVersion: Int,
+                       recordedAtMember: [UInt8], previousHash: [UInt8]) -> (record: [UInt8], hash: [UInt8]) {
+        let parts = event.storedParts
+        var out: [UInt8] = [0, 0, 0, 0]
+        out.reserveCapacity(4 + parts.bytes.count + StoredRecord.hashMemberLength + recordedAtMember.count + 64)
+        var hashAt = 0
+        parts.bytes.withUnsafeBufferPointer { p in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[..<parts.idAt]))
+            // The hash member's place, filled in once the rest is known (the hash covers everything but it).
+            hashAt = out.count
+            out.append(contentsOf: StoredRecord.hashMemberPrefix)
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 64))
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[parts.idAt..<parts.sourceAt]))
+            number("position", position, into: &out)
+            out.append(contentsOf: recordedAtMember)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[parts.sourceAt..<parts.typeAt]))
+            number("streamVersion", streamVersion, into: &out)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[parts.typeAt...]))
         }
-        var hashMember = StoredRecord.hashMemberPrefix
-        Hex.encode(hash, into: &hashMember)
-        hashMember.append(UInt8(ascii: "\""))
-        hashMember.append(UInt8(ascii: ","))
-        out.insert(contentsOf: hashMember, at: hashAt)
-        let offset = UInt32(hashAt - 4).littleEndian
-        withUnsafeBytes(of: offset) { for i in 0..<4 { out[i] = $0[i] } }
+        withUnsafeBytes(of: UInt32(hashAt - 4).littleEndian) { for i in 0..<4 { out[i] = $0[i] } }
+        var hash: [UInt8] = []
+        out.withUnsafeMutableBytes { all in
+            let digest = previousHash.withUnsafeBytes { previous in
+                HashChain.digest(previous: previous,
+                                 head: UnsafeRawBufferPointer(rebasing: all[4..<hashAt]),
+                                 tail: UnsafeRawBufferPointer(rebasing: all[(hashAt + StoredRecord.hashMemberLength)...]))
+            }
+            hash = digest.withUnsafeBytes { Array($0) }
+            let hexAt = hashAt + StoredRecord.hashMemberPrefix.count
+            for (i, byte) in hash.enumerated() {
+                all[hexAt + 2 * i] = Hex.lowerDigits[Int(byte >> 4)]
+                all[hexAt + 2 * i + 1] = Hex.lowerDigits[Int(byte & 0xF)]
+            }
+        }
         return (out, hash)
     }
 
-    private static func key(_ name: StaticString, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        out.append(UInt8(ascii: "\""))
-        out.append(UInt8(ascii: ":"))
-    }
-
-    private static func member(_ name: StaticString, string: String, into out: inout [UInt8]) {
-        key(name, into: &out)
-        CanonicalJSON.encodeString(string, into: &out)
-        out.append(UInt8(ascii: ","))
-    }
-
-    private static func member(_ name: StaticString, number: Int, into out: inout [UInt8]) {
-        key(name, into: &out)
-        out.append(contentsOf: String(number).utf8)
+    /// `"name":<decimal>,` for a positive integer, without going through String.
+    private static func number(_ name: StaticString, _ value: Int, into out: inout [UInt8]) {
+        StoredEnvelopeParts.key(name, into: &out)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = UInt64(value), count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(20 - count)...]))
+        }
         out.append(UInt8(ascii: ","))
     }
 }
