@@ -8,10 +8,11 @@ struct RebuildScenario: ParsableCommand {
                                                     abstract: "Rebuild all projections over a generated log.")
 
     @Option(help: "Events in the generated log.") var events: Int = 1_000_000
+    @Option(help: "Keep the generated ledger in this directory, or rebuild the ledger already there.") var data: String?
     @Flag(help: "One JSON object.") var json = false
 
     func run() throws {
-        let ledger = try GeneratedLedger.make(events: events, name: "rebuild")
+        let ledger = try GeneratedLedger.make(events: events, name: "rebuild", keep: data)
         defer { ledger.remove() }
         try Self.measure(ledger).print(json: json)
     }
@@ -24,7 +25,7 @@ struct RebuildScenario: ParsableCommand {
         var result = BenchResult(scenario: "rebuild", events: ledger.events, seconds: seconds, latenciesMs: chunkTimes.intervals)
         result.extra = ["projections": .number(Double(ProjectionCatalog.all.count)),
                         "chunkEvents": .number(10_000),
-                        "generatedAppendEventsPerSecond": .number((Double(ledger.events) / ledger.appendSeconds).rounded())]
+                        "generatedAppendEventsPerSecond": ledger.appendSeconds.isNaN ? .null : .number((Double(ledger.events) / ledger.appendSeconds).rounded())]
         return result
     }
 }

@@ -5,16 +5,25 @@ import Foundation
 /// customers, cases or categories that the log and the projections keep apart.
 struct UTF8Key: Hashable, Sendable {
     let bytes: [UInt8]
+    /// The bytes' hash, worked out once: a key is often looked up several times, and during a rebuild it is
+    /// built on the decoding thread while the folds that look it up run on another.
+    private let digest: Int
 
-    init(_ string: String) { bytes = Array(string.utf8) }
+    init(_ string: String) { self.init(bytes: Array(string.utf8)) }
 
-    // One call over the bytes instead of the synthesized element-by-element hashing.
-    func hash(into hasher: inout Hasher) {
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        var hasher = Hasher()
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        digest = hasher.finalize()
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(digest)
     }
 
     static func == (a: UTF8Key, b: UTF8Key) -> Bool {
-        guard a.bytes.count == b.bytes.count else { return false }
+        guard a.digest == b.digest, a.bytes.count == b.bytes.count else { return false }
         guard !a.bytes.isEmpty else { return true }
         return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }

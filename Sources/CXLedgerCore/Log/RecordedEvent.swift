@@ -1,3 +1,5 @@
+import Foundation
+
 /// A stored event in typed form: what projections fold over.
 public struct RecordedEvent: Sendable {
     public var position: Int
@@ -11,6 +13,13 @@ public struct RecordedEvent: Sendable {
     public var occurredAt: Timestamp
     public var data: [String: JSONValue]
     public var metadata: [String: JSONValue]?
+    /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (nil elsewhere).
+    private var preparedCaseKey: UTF8Key?, preparedCustomerKey: UTF8Key?
+
+    /// `caseId` keyed by its bytes, for the bulk folds (see `UTF8Key`).
+    var caseKey: UTF8Key? { preparedCaseKey ?? caseId.map(UTF8Key.init) }
+    /// `customerId` keyed by its bytes, for the bulk folds.
+    var customerKey: UTF8Key? { preparedCustomerKey ?? customerId.map(UTF8Key.init) }
 
     init(_ event: ProposedEvent, position: Int, streamVersion: Int, recordedAt: Timestamp) {
         self.position = position
@@ -43,27 +52,28 @@ public struct RecordedEvent: Sendable {
             var keyEnd = i + 1
             while keyEnd < json.count && json[keyEnd] != quote { keyEnd += 1 }
             guard keyEnd + 1 < json.count, json[keyEnd + 1] == UInt8(ascii: ":") else { throw bad("envelope") }
-            let key = String(decoding: UnsafeRawBufferPointer(rebasing: json[(i + 1)..<keyEnd]), as: UTF8.self)
-            if key == "hash", keyEnd + 2 + 66 <= json.count, json[keyEnd + 2] == quote, json[keyEnd + 67] == quote {
+            let key = UnsafeRawBufferPointer(rebasing: json[(i + 1)..<keyEnd])
+            if key.elementsEqual("hash".utf8), keyEnd + 2 + 66 <= json.count, json[keyEnd + 2] == quote, json[keyEnd + 67] == quote {
                 // 64 hex digits in quotes; folds never need it.
                 i = keyEnd + 2 + 66
                 if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
                 continue
             }
             let (value, end) = try JSONParser.parseValue(json, at: keyEnd + 2)
-            switch key {
-            case "position": position = value.intValue
-            case "stream": stream = value.stringValue
-            case "streamVersion": version = value.intValue
-            case "recordedAt": recorded = value.stringValue.flatMap(Timestamp.parseDateTime)
-            case "id": id = value.stringValue
-            case "type": type = value.stringValue.flatMap(EventType.init(rawValue:))
-            case "occurredAt": occurred = value.stringValue.flatMap(Timestamp.parseDateTime)
-            case "data": data = value.objectValue
-            case "customerId": customerId = value.stringValue
-            case "caseId": caseId = value.stringValue
-            case "metadata": metadata = value.objectValue
-            default: break
+            // The member names are ASCII and few, so they are matched as bytes, without building a String each.
+            switch StoredMember(key) {
+            case .position: position = value.intValue
+            case .stream: stream = value.stringValue
+            case .streamVersion: version = value.intValue
+            case .recordedAt: recorded = value.stringValue.flatMap(Timestamp.parseDateTime)
+            case .id: id = value.stringValue
+            case .type: type = value.stringValue.flatMap(EventType.init(rawValue:))
+            case .occurredAt: occurred = value.stringValue.flatMap(Timestamp.parseDateTime)
+            case .data: data = value.objectValue
+            case .customerId: customerId = value.stringValue
+            case .caseId: caseId = value.stringValue
+            case .metadata: metadata = value.objectValue
+            case nil: break
             }
             i = end
             if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
@@ -87,5 +97,33 @@ public struct RecordedEvent: Sendable {
         occurredAt = occurred
         self.data = data
         self.metadata = metadata
+        preparedCaseKey = caseId.map(UTF8Key.init)
+        preparedCustomerKey = customerId.map(UTF8Key.init)
+    }
+}
+
+/// The members of a stored envelope that a `RecordedEvent` keeps.
+private enum StoredMember {
+    case position, stream, streamVersion, recordedAt, id, type, occurredAt, data, customerId, caseId, metadata
+
+    init?(_ name: UnsafeRawBufferPointer) {
+        func is_(_ text: StaticString) -> Bool {
+            text.utf8CodeUnitCount == name.count && memcmp(text.utf8Start, name.baseAddress!, name.count) == 0
+        }
+        guard name.count >= 2 else { return nil }
+        switch name[0] {
+        case UInt8(ascii: "p") where is_("position"): self = .position
+        case UInt8(ascii: "s") where is_("stream"): self = .stream
+        case UInt8(ascii: "s") where is_("streamVersion"): self = .streamVersion
+        case UInt8(ascii: "r") where is_("recordedAt"): self = .recordedAt
+        case UInt8(ascii: "i") where is_("id"): self = .id
+        case UInt8(ascii: "t") where is_("type"): self = .type
+        case UInt8(ascii: "o") where is_("occurredAt"): self = .occurredAt
+        case UInt8(ascii: "d") where is_("data"): self = .data
+        case UInt8(ascii: "c") where is_("customerId"): self = .customerId
+        case UInt8(ascii: "c") where is_("caseId"): self = .caseId
+        case UInt8(ascii: "m") where is_("metadata"): self = .metadata
+        default: return nil
+        }
     }
 }

@@ -23,9 +23,9 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
 
     func fold(_ event: RecordedEvent) {
         if let change = linker.fold(event) {
-            update(change.customerId) { $0.repeatIncidents += change.holds ? 1 : -1 }
+            update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
-        guard let customer = event.customerId else { return }
+        guard let customer = event.customerKey else { return }
         let d = event.data
         switch event.type {
         case .customerInfluenceObserved:
@@ -40,8 +40,8 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
             guard d["direction"]?.stringValue == "outbound", let caseId = event.caseId,
                   let template = d["templateId"]?.stringValue else { return }
             let countKey = AtRiskProjection.templateCountKey(caseId, template)
-            let count = templateCounts[countKey, default: 0] + 1
-            templateCounts[countKey] = count
+            templateCounts[countKey, default: 0] += 1
+            let count = templateCounts[countKey]!
             let loopKey = AtRiskProjection.loopKey(caseId)
             if count == AtRiskProjection.loopThreshold, !loops.contains(loopKey) {
                 loops.insert(loopKey)
@@ -53,8 +53,8 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     }
 
     /// Like the projection's `update`: a customer's signals exist from the first change on.
-    private func update(_ customer: String, _ change: (inout AtRiskProjection.Signals) -> Void) {
-        change(&signals[UTF8Key(customer), default: .init()])
+    private func update(_ customer: UTF8Key, _ change: (inout AtRiskProjection.Signals) -> Void) {
+        change(&signals[customer, default: .init()])
     }
 
     func tables() -> [SortedTable] {

@@ -55,7 +55,7 @@ struct SortedTable: Sendable {
     }
 
     mutating func add(_ key: [UInt8], _ value: [UInt8]) {
-        if ordered, let last = entries.last, !last.key.lexicographicallyPrecedes(key) { ordered = false }
+        if ordered, let last = entries.last, !bytesPrecede(last.key, key) { ordered = false }
         entries.append((key, value))
     }
 
@@ -70,7 +70,7 @@ struct SortedTable: Sendable {
     func sorted() -> SortedTable {
         guard !ordered else { return self }
         var copy = self
-        copy.entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        copy.entries.sort { bytesPrecede($0.key, $1.key) }
         copy.ordered = true
         return copy
     }
@@ -78,5 +78,15 @@ struct SortedTable: Sendable {
 
 /// Keys in LMDB's byte order.
 func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key {
-    keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+    keys.sorted { bytesPrecede($0.bytes, $1.bytes) }
+}
+
+/// Whether `a` sorts before `b` in LMDB's default key order (memcmp, then the shorter first).
+func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    let common = min(a.count, b.count)
+    if common > 0 {
+        let order = a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, common) } }
+        if order != 0 { return order < 0 }
+    }
+    return a.count < b.count
 }

@@ -23,36 +23,37 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
 
     func fold(_ event: RecordedEvent) {
         if let change = linker.fold(event) {
-            update(change.customerId) { $0.repeatIncidents += change.holds ? 1 : -1 }
+            update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
-        guard let customer = event.customerId else { return }
-        timelines[UTF8Key(customer), default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
+        guard let customer = event.customerId, let customerKey = event.customerKey else { return }
+        timelines[customerKey, default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
         let d = event.data
         switch event.type {
         case .customerProfiled:
-            update(customer) { r in
+            update(customerKey) { r in
                 if let n = d["name"]?.stringValue { r.name = n }
                 if let s = d["segment"]?.stringValue { r.segment = s }
             }
         case .customerInfluenceObserved:
             guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
-            update(customer) { $0.followers.observe(channel: channel, followers: n) }
+            update(customerKey) { $0.followers.observe(channel: channel, followers: n) }
         case .interactionRecorded:
             guard d["public"]?.boolValue == true, d["direction"]?.stringValue == "inbound" else { return }
-            update(customer) { $0.publicComplaints += 1 }
+            update(customerKey) { $0.publicComplaints += 1 }
         case .caseOpened:
-            guard let caseId = event.caseId else { return }
-            caseOwners[UTF8Key(caseId)] = (customer, false)
-            update(customer) { $0.casesOpen += 1 }
+            guard let caseKey = event.caseKey else { return }
+            caseOwners[caseKey] = (customer, false)
+            update(customerKey) { $0.casesOpen += 1 }
         case .caseEscalated:
-            update(customer) { $0.escalations += 1 }
+            update(customerKey) { $0.escalations += 1 }
         case .caseCloseoutDisputed:
-            update(customer) { $0.disputedCloseouts += 1 }
+            update(customerKey) { $0.disputedCloseouts += 1 }
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard let caseId = event.caseId, let owner = caseOwners[UTF8Key(caseId)]?.customer else { return }
+            guard let caseKey = event.caseKey, let index = caseOwners.index(forKey: caseKey) else { return }
+            let owner = caseOwners.values[index].customer
             let closing = event.type != .caseReopened
-            caseOwners[UTF8Key(caseId)] = (owner, closing)
-            update(owner) { r in
+            caseOwners.values[index].closed = closing
+            update(UTF8Key(owner)) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
             }
@@ -62,25 +63,25 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     }
 
     /// Like the projection's `update`: a customer's record exists from the first change on.
-    private func update(_ customer: String, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
-        change(&records[UTF8Key(customer), default: .init()])
+    private func update(_ customer: UTF8Key, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
+        change(&records[customer, default: .init()])
     }
 
     func tables() -> [SortedTable] {
         // `01` ‖ customerId sorts before every `02` ‖ caseId.
         var customers = SortedTable(projection.customers, capacity: records.count + caseOwners.count)
         for customer in byteOrdered(records.keys) {
-            customers.add(CustomerHistoryProjection.customerKey(customer.string), records[customer]!.encoded())
+            customers.add([1] + customer.bytes, records[customer]!.encoded())
         }
         for caseId in byteOrdered(caseOwners.keys) {
             let owner = caseOwners[caseId]!
-            customers.add(CustomerHistoryProjection.caseKey(caseId.string), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
+            customers.add([2] + caseId.bytes, CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
         }
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
             for entry in timelines[customer]! {
-                timeline.add(CustomerHistoryProjection.timelineKey(customer.string, entry.position), entry.value)
+                timeline.add(CustomerHistoryProjection.timelineKey(customer.bytes, entry.position), entry.value)
             }
         }
         return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)

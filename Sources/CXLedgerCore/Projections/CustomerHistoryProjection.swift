@@ -64,7 +64,13 @@ public struct CustomerHistoryProjection: Projection {
     static func caseKey(_ id: String) -> [UInt8] { [2] + Array(id.utf8) }
 
     static func timelineKey(_ customerId: String, _ position: Int) -> [UInt8] {
-        var k = Array(customerId.utf8)
+        timelineKey(Array(customerId.utf8), position)
+    }
+
+    static func timelineKey(_ customerId: [UInt8], _ position: Int) -> [UInt8] {
+        var k: [UInt8] = []
+        k.reserveCapacity(customerId.count + 9)
+        k.append(contentsOf: customerId)
         k.append(0)
         withUnsafeBytes(of: UInt64(position).bigEndian) { k.append(contentsOf: $0) }
         return k

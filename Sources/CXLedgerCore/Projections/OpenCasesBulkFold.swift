@@ -28,14 +28,15 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
         case .customerInfluenceObserved, .reviewHeld:
             return
         default:
-            guard let caseId = event.caseId else { return }
+            guard let caseKey = event.caseKey else { return }
             if event.type == .caseOpened {
                 let segment = event.customerId.flatMap { settings[OpenCasesProjection.segmentKey($0)] }
                     .map { String(decoding: $0, as: UTF8.self) }
-                records[UTF8Key(caseId)] = CaseFold.opened(event, segment: segment,
-                                                  policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
-            } else if records[UTF8Key(caseId)] != nil {
-                CaseFold.apply(event, to: &records[UTF8Key(caseId)]!)
+                records[caseKey] = CaseFold.opened(event, segment: segment,
+                                                   policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
+            } else if let index = records.index(forKey: caseKey) {
+                // One lookup, and the record changed where it lies.
+                CaseFold.apply(event, to: &records.values[index])
             }
         }
     }

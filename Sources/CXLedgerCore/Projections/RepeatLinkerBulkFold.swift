@@ -39,29 +39,28 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     }
 
     private func foldOnce(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
-        guard event.type.isCaseEvent, let caseId = event.caseId else { return nil }
+        guard event.type.isCaseEvent, let caseId = event.caseId, let caseKey = event.caseKey else { return nil }
         switch event.type {
         case .caseOpened:
-            return open(caseId, event)
+            return open(caseId, caseKey, event)
         case .caseRecategorized:
-            guard let category = event.data["category"]?.stringValue, let e = entries[UTF8Key(caseId)], e.category != category else { return nil }
+            guard let category = event.data["category"]?.stringValue, let e = entries[caseKey], e.category != category else { return nil }
             remove(caseId, from: Group(customerId: e.customerId, category: e.category))
             insert(caseId, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
-            entries[UTF8Key(caseId)]!.category = category
+            entries[caseKey]!.category = category
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            let key = UTF8Key(caseId)
-            guard entries[key] != nil else { return nil }
+            guard let index = entries.index(forKey: caseKey) else { return nil }
             let closed = event.type != .caseReopened
-            entries[key]!.closed = closed
-            entries[key]!.closedAt = closed ? event.occurredAt : nil
+            entries.values[index].closed = closed
+            entries.values[index].closedAt = closed ? event.occurredAt : nil
         case .caseLinked:
             guard let related = event.data["relatedCaseId"]?.stringValue,
-                  let relation = event.data["relation"]?.stringValue, var e = entries[UTF8Key(caseId)] else { return nil }
+                  let relation = event.data["relation"]?.stringValue, var e = entries[caseKey] else { return nil }
             let held = e.holdsActiveLink
             let status = e.decide(related, relation: relation)
             let laterKey = RepeatLinker.laterPrefix(related) + Array(caseId.utf8)
             if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
-            entries[UTF8Key(caseId)] = e
+            entries[caseKey] = e
             if held != e.holdsActiveLink {
                 return RepeatLinker.HoldChange(caseId: caseId, customerId: e.customerId, holds: e.holdsActiveLink)
             }
@@ -71,7 +70,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         return nil
     }
 
-    private func open(_ caseId: String, _ event: RecordedEvent) -> RepeatLinker.HoldChange? {
+    private func open(_ caseId: String, _ caseKey: UTF8Key, _ event: RecordedEvent) -> RepeatLinker.HoldChange? {
         let customer = event.customerId ?? ""
         var e = RepeatLinker.Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "",
                                    openedPosition: event.position)
@@ -92,11 +91,11 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                                       basis: .init(category: e.category, relatedClosedAt: found.closedAt)))
             later.insert(RepeatLinker.laterPrefix(found.caseId) + Array(caseId.utf8))
         }
-        if let previous = entries[UTF8Key(caseId)] {
+        if let previous = entries[caseKey] {
             remove(caseId, from: Group(customerId: previous.customerId, category: previous.category))
         }
         insert(caseId, position: event.position, into: group)
-        entries[UTF8Key(caseId)] = e
+        entries[caseKey] = e
         return e.links.isEmpty ? nil : RepeatLinker.HoldChange(caseId: caseId, customerId: customer, holds: true)
     }
 
