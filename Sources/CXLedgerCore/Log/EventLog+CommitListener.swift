@@ -3,6 +3,7 @@ extension EventLog {
     /// requests are answered, with (requests, events, seconds). The server uses it for metrics and to
     /// wake long-polling readers. Keep it short: the next group waits for it.
     public func setCommitListener(_ listener: (@Sendable (_ requests: Int, _ events: Int, _ seconds: Double) -> Void)?) {
-        groupCommit.commitListener.withLock { $0 = listener }
+        let box = listener.map(GroupCommit.CommitListener.init)
+        groupCommit.commitListener.withLock { $0 = box }
     }
 }

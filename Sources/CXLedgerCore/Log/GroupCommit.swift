@@ -23,7 +23,17 @@ final class GroupCommit: Sendable {
     let limit: Int
     private let queue = Mutex(Queue())
     /// Called after each group commit with (requests, events, seconds) for metrics.
-    let commitListener = Mutex<(@Sendable (Int, Int, Double) -> Void)?>(nil)
+    let commitListener = Mutex<CommitListener?>(nil)
+
+    /// The listener in a box: a closure read out of a `Mutex` with `withLock { $0 }` is written back wrapped in
+    /// conversion thunks, one layer more on every commit; a class reference comes back as it went in.
+    final class CommitListener: Sendable {
+        let call: @Sendable (Int, Int, Double) -> Void
+
+        init(_ call: @escaping @Sendable (Int, Int, Double) -> Void) {
+            self.call = call
+        }
+    }
 
     init(limit: Int) {
         self.limit = limit
@@ -88,7 +98,7 @@ final class GroupCommit: Sendable {
         // Each waiting request still holds its own events, so letting go of them before answering means
         // they are freed on the requests' threads rather than on the writer thread.
         requests = []
-        commitListener.withLock { $0 }?(continuations.count, events, seconds)
+        commitListener.withLock { $0 }?.call(continuations.count, events, seconds)
         for (continuation, outcome) in zip(continuations, outcomes) { continuation.resume(with: outcome) }
     }
 }

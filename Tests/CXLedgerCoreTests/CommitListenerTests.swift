@@ -1,0 +1,30 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import CXLedgerCore
+
+@Suite("Event log: commit listener")
+struct CommitListenerTests {
+    /// Reading a closure out of a `Mutex` through `withLock { $0 }` writes it back re-wrapped in conversion
+    /// thunks, so a listener kept that way got one layer deeper with every commit and a long-running server
+    /// spent ever more of its writer thread calling it. The stack under the listener must not grow.
+    @Test("the listener is called at the same stack depth on the first and the 500th group commit")
+    func listenerDoesNotDeepen() async throws {
+        let dir = FixtureDirectory("commit-listener")
+        let log = try EventLog(directory: dir.path)
+        let depths = Mutex<[Int]>([])
+        let counts = Mutex<(requests: Int, events: Int)>((0, 0))
+        log.setCommitListener { requests, events, _ in
+            depths.withLock { $0.append(Thread.callStackSymbols.count) }
+            counts.withLock { $0.requests += requests; $0.events += events }
+        }
+        for n in 0..<500 {
+            try await log.append([try fixtureInteraction(n)])
+        }
+        let seen = depths.withLock { $0 }
+        #expect(seen.count == 500)
+        #expect(Set(seen).count == 1, "stack depths under the listener: first \(seen.first ?? 0), last \(seen.last ?? 0)")
+        #expect(counts.withLock { $0.requests } == 500)
+        #expect(counts.withLock { $0.events } == 500)
+    }
+}
