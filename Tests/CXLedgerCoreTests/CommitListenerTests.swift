@@ -28,3 +28,28 @@ struct CommitListenerTests {
         #expect(counts.withLock { $0.events } == 500)
     }
 }
+
+@Suite("Event log: lifetime")
+struct EventLogLifetimeTests {
+    @Test("a log and its projection host are freed once their owner lets go, and the ledger reopens with everything")
+    func logAndHostAreFreed() throws {
+        let dir = FixtureDirectory("lifetime")
+        weak var weakLog: EventLog?
+        weak var weakHost: ProjectionHost?
+        do {
+            let log = try EventLog(directory: dir.path)
+            let host = try ProjectionHost(log: log)
+            try log.append([try fixtureInteraction(1), try fixtureInteraction(2)])
+            weakLog = log
+            weakHost = host
+            #expect(try host.status(of: "customer-history")?.checkpoint == 2)
+        }
+        #expect(weakLog == nil)
+        #expect(weakHost == nil)
+        // Freed means the environment was closed; the same directory opens again, projections in step.
+        let log = try EventLog(directory: dir.path)
+        let host = try ProjectionHost(log: log)
+        #expect(try log.head().position == 2)
+        #expect(try host.status(of: "customer-history")?.checkpoint == 2)
+    }
+}

@@ -13,7 +13,9 @@ import Synchronization
 public final class EventLog: Sendable {
     public let environment: Environment
     public let databases: LogDatabases
-    private let observer: Mutex<(any EventObserver)?> = Mutex(nil)
+    /// Held weakly: the observer (the projection host) holds the log, and a strong reference back would keep
+    /// both, the LMDB environment and its writer thread alive for the life of the process.
+    private let observer = Mutex(WeakObserver())
     let groupCommit: GroupCommit
 
     /// Opens (creating when writable) the ledger in `directory`.
@@ -28,9 +30,10 @@ public final class EventLog: Sendable {
         groupCommit = GroupCommit(limit: groupCommitLimit)
     }
 
-    /// Installs what must move with every append (the live projections).
+    /// Installs what must move with every append (the live projections). The log does not keep it alive:
+    /// its owner does, for as long as appends should move it.
     public func setObserver(_ observer: (any EventObserver)?) {
-        self.observer.withLock { $0 = observer }
+        self.observer.withLock { $0.value = observer }
     }
 
     // MARK: Appending
@@ -137,7 +140,7 @@ public final class EventLog: Sendable {
         let recordedAt = head.recordedAt.map { max($0, now) } ?? now
         let recordedAtMember = StoredEnvelopeWriter.recordedAtMember(recordedAt.rfc3339())
         var previousHash = Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis
-        let observer = self.observer.withLock { $0 }
+        let observer = self.observer.withLock { $0.value }
         var hashes: [String] = []
         hashes.reserveCapacity(plan.count)
         for planned in plan {
@@ -312,4 +315,9 @@ public final class EventLog: Sendable {
     public func backup(to directory: String) throws {
         try environment.copy(to: directory, compact: true)
     }
+}
+
+/// A weak reference to the log's observer.
+private struct WeakObserver {
+    weak var value: (any EventObserver)?
 }
