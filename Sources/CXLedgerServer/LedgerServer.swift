@@ -136,8 +136,13 @@ public final class LedgerServer: Sendable {
         let mode = configuration.socketMode
         let ready = self.ready
         let logger = self.logger
+        let metrics = self.metrics
         return Application(
             router: LedgerRoutes.router(api, readOnly: readOnly),
+            // Evaluated for each connection: every one gets its own handler.
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                MalformedRequestHandler(metrics: metrics, logger: logger),
+            ])),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: nil),
             onServerRunning: { _ in
                 do {
