@@ -55,6 +55,11 @@ struct BenchResult {
             Swift.print(String(format: "%-22@ %10.0f events/s  %9d events  %7.3f s  p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  errors %d",
                                label as NSString, eventsPerSecond, events, seconds, percentile(50), percentile(99),
                                latenciesMs.max() ?? 0, errors))
+            if case .array(let windows)? = extra["windowEventsPerSecond"], windows.count > 1,
+               let width = extra["windowSeconds"]?.doubleValue {
+                let rates = windows.compactMap { $0.doubleValue }.map { String(Int($0)) }.joined(separator: " ")
+                Swift.print("  events/s per \(Int(width)) s window: \(rates)")
+            }
         }
     }
 }

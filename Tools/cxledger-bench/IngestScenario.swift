@@ -13,13 +13,15 @@ struct IngestScenario: AsyncParsableCommand {
     @Option(help: "Concurrent clients, one connection each.") var clients: Int = 64
     @Option(help: "Events per request (1 posts single event objects).") var batch: Int = 1
     @Option(help: "How long to post.") var seconds: Double = 10
+    @Option(help: "Also report events/s per window of this many seconds, to see whether throughput holds up over a long run.")
+    var window: Double = 10
     @Flag(help: "One JSON object.") var json = false
 
     func run() async throws {
-        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds).print(json: json)
+        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window).print(json: json)
     }
 
-    static func measure(socket: String?, clients: Int, batch: Int, seconds: Double) async throws -> BenchResult {
+    static func measure(socket: String?, clients: Int, batch: Int, seconds: Double, window: Double = 10) async throws -> BenchResult {
         var server: ChildServer?
         var path = socket
         if path == nil {
@@ -33,7 +35,7 @@ struct IngestScenario: AsyncParsableCommand {
         let start = monotonicSeconds()
         let results = try await withThrowingTaskGroup(of: ClientTally.self) { group in
             for c in 0..<clients {
-                group.addTask { try await runClient(c, socket: socketPath, batch: batch, until: deadline) }
+                group.addTask { try await runClient(c, socket: socketPath, batch: batch, from: start, until: deadline) }
             }
             var all: [ClientTally] = []
             for try await t in group { all.append(t) }
@@ -46,6 +48,19 @@ struct IngestScenario: AsyncParsableCommand {
         result.extra = ["clients": .number(Double(clients)), "batch": .number(Double(batch)),
                         "requests": .number(Double(result.latenciesMs.count)),
                         "server": .string(socket == nil ? "started by the benchmark" : socketPath)]
+        // Acknowledged events per window: a server that slows down as it runs (state that grows with every
+        // commit) shows as falling windows long before it shows in the average.
+        let windows = max(1, Int((elapsed / window).rounded(.down)))
+        var perWindow = [Int](repeating: 0, count: windows)
+        for tally in results {
+            for ack in tally.acks where ack.at < Double(windows) * window { perWindow[Int(ack.at / window)] += ack.events }
+        }
+        let rates = perWindow.map { Double($0) / window }
+        result.extra["windowSeconds"] = .number(window)
+        result.extra["windowEventsPerSecond"] = .array(rates.map { .number($0.rounded()) })
+        if let first = rates.first, first > 0, let last = rates.last {
+            result.extra["lastToFirstWindow"] = .number((last / first * 100).rounded() / 100)
+        }
         return result
     }
 
@@ -53,9 +68,11 @@ struct IngestScenario: AsyncParsableCommand {
         var events = 0
         var errors = 0
         var latenciesMs: [Double] = []
+        /// When each acknowledged request was answered (seconds since the run began) and how many events it stored.
+        var acks: [(at: Double, events: Int)] = []
     }
 
-    private static func runClient(_ index: Int, socket: String, batch: Int, until deadline: Double) async throws -> ClientTally {
+    private static func runClient(_ index: Int, socket: String, batch: Int, from start: Double, until deadline: Double) async throws -> ClientTally {
         let client = UnixSocketHTTPClient(socketPath: socket)
         defer { client.close() }
         var generator = SyntheticEvents(seed: UInt64(index + 1))
@@ -71,8 +88,14 @@ struct IngestScenario: AsyncParsableCommand {
             let body = batch == 1 ? lines[0] : "{\"events\":[" + lines.joined(separator: ",") + "]}"
             let t0 = monotonicSeconds()
             let answer = try await client.send("POST", "/v1/events", body: Array(body.utf8))
-            tally.latenciesMs.append((monotonicSeconds() - t0) * 1000)
-            if answer.status == 201 || answer.status == 200 { tally.events += batch } else { tally.errors += 1 }
+            let t1 = monotonicSeconds()
+            tally.latenciesMs.append((t1 - t0) * 1000)
+            if answer.status == 201 || answer.status == 200 {
+                tally.events += batch
+                tally.acks.append((t1 - start, batch))
+            } else {
+                tally.errors += 1
+            }
         }
         return tally
     }
