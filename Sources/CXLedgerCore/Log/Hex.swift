@@ -43,28 +43,40 @@ enum Hex {
     /// Whether `hex` (lower-case) spells exactly `bytes`.
     static func matches(_ hex: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard hex.count == bytes.count * 2 else { return false }
+        // Digits worked out rather than looked up: `verify` calls this once per event, on every core.
         for i in 0..<bytes.count {
             let b = bytes[i]
-            if hex[2 * i] != lowerDigits[Int(b >> 4)] || hex[2 * i + 1] != lowerDigits[Int(b & 0x0f)] { return false }
+            if hex[2 * i] != digit(b >> 4) || hex[2 * i + 1] != digit(b & 0x0f) { return false }
         }
         return true
     }
 
-    /// Decodes 64 lower-case hex digits into `out` (32 bytes); false when they are not hex.
+    /// Decodes lower-case hex digits into `out` (half as many bytes); false when they are not hex.
     static func decode(_ hex: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
         guard hex.count == out.count * 2 else { return false }
-        for i in 0..<out.count {
-            guard let high = nibble(hex[2 * i]), let low = nibble(hex[2 * i + 1]) else { return false }
-            out[i] = high << 4 | low
+        return out.withUnsafeMutableBufferPointer { out in
+            var bad: UInt8 = 0
+            for i in 0..<out.count {
+                let high = nibble(hex[2 * i]), low = nibble(hex[2 * i + 1])
+                bad |= (high | low) & 0xF0
+                out[i] = high << 4 | (low & 0x0F)
+            }
+            return bad == 0
         }
-        return true
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        default: return nil
-        }
+    /// The lower-case digit for a value below 16.
+    @inline(__always)
+    private static func digit(_ n: UInt8) -> UInt8 {
+        n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "a") - 10 + n
+    }
+
+    /// The value of a lower-case hex digit, or 0xFF for anything else.
+    @inline(__always)
+    private static func nibble(_ c: UInt8) -> UInt8 {
+        let d = c &- UInt8(ascii: "0")
+        if d < 10 { return d }
+        let l = c &- UInt8(ascii: "a")
+        return l < 6 ? l + 10 : 0xFF
     }
 }
