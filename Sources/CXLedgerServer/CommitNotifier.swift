@@ -8,10 +8,7 @@ final class CommitNotifier: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var closed = false
-        var nextID = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        /// Waits cancelled before they registered (the cancellation handler may run first).
-        var cancelled: Set<Int> = []
+        var waiters: [ObjectIdentifier: CheckedContinuation<Void, Never>] = [:]
         /// Observers of the number of parked waiters (tests use it to know a long-poll is parked).
         var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
@@ -48,6 +45,9 @@ final class CommitNotifier: Sendable {
 
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    /// Readers parked right now.
+    var parked: Int { state.withLock { $0.waiters.count } }
+
     /// Returns once at least `count` readers are parked waiting for a commit.
     func waitForWaiters(_ count: Int) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -72,14 +72,14 @@ final class CommitNotifier: Sendable {
     }
 
     private func waitForCommit(after generation: UInt64) async {
-        let id = state.withLock { s in
-            defer { s.nextID += 1 }
-            return s.nextID
-        }
+        // The cancellation handler may run before the wait registers, or after a commit answered it; the
+        // mark lives on this wait (not in a set kept by the notifier), so the second case leaves nothing behind.
+        let wait = Wait()
+        let id = ObjectIdentifier(wait)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let (resumeNow, watchers) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
-                    if s.closed || s.generation != generation || s.cancelled.remove(id) != nil { return (true, []) }
+                    if s.closed || s.generation != generation || wait.cancelled { return (true, []) }
                     s.waiters[id] = continuation
                     return (false, s.readyWatchers())
                 }
@@ -89,10 +89,16 @@ final class CommitNotifier: Sendable {
         } onCancel: {
             let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
                 if let c = s.waiters.removeValue(forKey: id) { return c }
-                s.cancelled.insert(id)
+                wait.cancelled = true
                 return nil
             }
             waiter?.resume()
         }
+    }
+
+    /// One reader's wait, for the cancellation handler to mark when it runs before the wait registered.
+    private final class Wait: @unchecked Sendable {
+        // @unchecked: `cancelled` is only read and written inside `state.withLock`.
+        var cancelled = false
     }
 }
