@@ -57,4 +57,25 @@ struct EventLogLifetimeTests {
         }
         #expect(try host.check(CustomerHistoryProjection.self).isEmpty)
     }
+
+    @Test("after group-commit appends, the owner's last reference frees the log at once, not the writer thread later")
+    func groupCommitLetsGoBeforeAnswering() async throws {
+        let dir = FixtureDirectory("lifetime-async")
+        for round in 0..<20 {
+            weak var weakLog: EventLog?
+            do {
+                let log = try EventLog(directory: dir.path)
+                let host = try ProjectionHost(log: log)
+                try await log.append([try fixtureInteraction(round)])
+                weakLog = log
+                withExtendedLifetime(host) {}
+            }
+            // Had the writer thread's job still held the log, it would close the environment whenever it
+            // got round to it, possibly after the next round had opened the same files.
+            #expect(weakLog == nil, "round \(round)")
+        }
+        let log = try EventLog(directory: dir.path)
+        #expect(try log.head().position == 20)
+        #expect(try LogVerifier.verify(log).isValid)
+    }
 }

@@ -17,6 +17,10 @@ struct IngestScenario: AsyncParsableCommand {
     var window: Double = 10
     @Flag(help: "One JSON object.") var json = false
 
+    func validate() throws {
+        guard window > 0 else { throw ValidationError("--window must be more than 0 seconds") }
+    }
+
     func run() async throws {
         try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window).print(json: json)
     }
@@ -50,13 +54,17 @@ struct IngestScenario: AsyncParsableCommand {
                         "server": .string(socket == nil ? "started by the benchmark" : socketPath)]
         // Acknowledged events per window: a server that slows down as it runs (state that grows with every
         // commit) shows as falling windows long before it shows in the average.
-        let windows = max(1, Int((elapsed / window).rounded(.down)))
+        // A run shorter than one window is one window as long as the run.
+        let width = min(window, elapsed)
+        let windows = max(1, Int((elapsed / width).rounded(.down)))
         var perWindow = [Int](repeating: 0, count: windows)
         for tally in results {
-            for ack in tally.acks where ack.at < Double(windows) * window { perWindow[Int(ack.at / window)] += ack.events }
+            for ack in tally.acks where ack.at < Double(windows) * width {
+                perWindow[min(Int(ack.at / width), windows - 1)] += ack.events
+            }
         }
-        let rates = perWindow.map { Double($0) / window }
-        result.extra["windowSeconds"] = .number(window)
+        let rates = perWindow.map { Double($0) / width }
+        result.extra["windowSeconds"] = .number((width * 1000).rounded() / 1000)
         result.extra["windowEventsPerSecond"] = .array(rates.map { .number($0.rounded()) })
         if let first = rates.first, first > 0, let last = rates.last {
             result.extra["lastToFirstWindow"] = .number((last / first * 100).rounded() / 100)

@@ -56,12 +56,30 @@ final class GroupCommit: Sendable {
                                                           message: "the append queue is full (\(limit) events); retry shortly"))
                 return
             }
-            if schedule { log.environment.onWriter { self.drain(log) } }
+            guard schedule else { return }
+            log.environment.onWriter { [weak log] in
+                // Every queued request's caller holds the log until it is answered, so it is here whenever
+                // there is something to drain. The job lets go of it before answering anyone: an owner who
+                // drops the log once answered then frees it on its own thread, at once, and not later on
+                // the writer thread (closing an environment after its owner has reopened the directory).
+                let answers: [Answer]
+                do {
+                    guard let log else { return }
+                    answers = self.drain(log)
+                }
+                for answer in answers { answer.continuation.resume(with: answer.outcome) }
+            }
         }
     }
 
-    /// Runs on the writer thread.
-    private func drain(_ log: EventLog) {
+    /// What a drained request is answered with, once the commit is durable.
+    private struct Answer {
+        let continuation: CheckedContinuation<[AppendedEvent], any Error>
+        let outcome: Result<[AppendedEvent], any Error>
+    }
+
+    /// Runs on the writer thread: applies and commits everything queued; returns the answers.
+    private func drain(_ log: EventLog) -> [Answer] {
         var requests = queue.withLock { q in
             let taken = q.requests
             q.requests.removeAll(keepingCapacity: true)
@@ -69,7 +87,7 @@ final class GroupCommit: Sendable {
             q.drainScheduled = false
             return taken
         }
-        guard !requests.isEmpty else { return }
+        guard !requests.isEmpty else { return [] }
         let started = DispatchTime.now().uptimeNanoseconds
         var outcomes: [Result<[AppendedEvent], any Error>] = []
         do {
@@ -89,16 +107,15 @@ final class GroupCommit: Sendable {
                 }
             }
         } catch {
-            for request in requests { request.continuation.resume(throwing: error) }
-            return
+            return requests.map { Answer(continuation: $0.continuation, outcome: .failure(error)) }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let events = requests.reduce(0) { $0 + $1.events.count }
-        let continuations = requests.map(\.continuation)
+        let answers = zip(requests, outcomes).map { Answer(continuation: $0.continuation, outcome: $1) }
         // Each waiting request still holds its own events, so letting go of them before answering means
         // they are freed on the requests' threads rather than on the writer thread.
         requests = []
-        commitListener.withLock { $0 }?.call(continuations.count, events, seconds)
-        for (continuation, outcome) in zip(continuations, outcomes) { continuation.resume(with: outcome) }
+        commitListener.withLock { $0 }?.call(answers.count, events, seconds)
+        return answers
     }
 }

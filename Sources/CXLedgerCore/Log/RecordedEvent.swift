@@ -8,8 +8,9 @@ public struct RecordedEvent: Sendable {
     public var recordedAt: Timestamp
     public var id: String
     public var type: EventType
-    public var customerId: String?
-    public var caseId: String?
+    /// Read-only, so the prepared keys below always match them.
+    public private(set) var customerId: String?
+    public private(set) var caseId: String?
     public var occurredAt: Timestamp
     public var data: [String: JSONValue]
     public var metadata: [String: JSONValue]?
@@ -37,7 +38,7 @@ public struct RecordedEvent: Sendable {
 
     /// Reads a stored envelope (canonical JSON as the log writes it: no whitespace, ASCII keys without escapes)
     /// member by member.
-    init(storedEnvelope json: UnsafeRawBufferPointer) throws {
+    init(storedEnvelope json: UnsafeRawBufferPointer, preparingKeys: Bool = false) throws {
         func bad(_ field: String) -> LedgerError {
             LedgerError(code: .invalidEvent, message: "stored envelope has no valid \(field)", field: field)
         }
@@ -97,8 +98,10 @@ public struct RecordedEvent: Sendable {
         occurredAt = occurred
         self.data = data
         self.metadata = metadata
-        preparedCaseKey = caseId.map(UTF8Key.init)
-        preparedCustomerKey = customerId.map(UTF8Key.init)
+        if preparingKeys {
+            preparedCaseKey = caseId.map(UTF8Key.init)
+            preparedCustomerKey = customerId.map(UTF8Key.init)
+        }
     }
 }
 

@@ -15,8 +15,14 @@ public struct StoredEvent: Sendable, Equatable {
     /// The event in typed form, read member by member from the stored canonical envelope (no dictionary for the
     /// envelope itself, and the hash is skipped): rebuilds decode every stored event through here.
     public func recorded() throws -> RecordedEvent {
+        try recorded(preparingKeys: false)
+    }
+
+    /// `preparingKeys`: also key `caseId` and `customerId` by their bytes now, for the bulk folds of a rebuild
+    /// (done on the thread that decodes, so the folds' thread does not).
+    func recorded(preparingKeys: Bool) throws -> RecordedEvent {
         do {
-            return try json.withUnsafeBytes { try RecordedEvent(storedEnvelope: $0) }
+            return try json.withUnsafeBytes { try RecordedEvent(storedEnvelope: $0, preparingKeys: preparingKeys) }
         } catch let error as JSONParseError {
             throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
         }

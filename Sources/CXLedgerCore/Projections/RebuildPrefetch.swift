@@ -22,7 +22,7 @@ final class RebuildPrefetch: Sendable {
                         var events: [RecordedEvent] = []
                         events.reserveCapacity(batch)
                         try log.forEachEvent(from: start, to: min(to, start + batch - 1), in: txn) { stored in
-                            events.append(try stored.recorded())
+                            events.append(try stored.recorded(preparingKeys: true))
                             return true
                         }
                         return events
