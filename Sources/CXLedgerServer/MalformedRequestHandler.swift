@@ -126,9 +126,16 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
                 "message": "\(refusal.error.message)"])
         }
         context.flush()
-        // Closing only the output lets the client read the answer; the connection ends when it closes.
+        // Closing only the output lets the client read the answer; the connection ends when it closes. A client
+        // that never does would keep the connection (and its request task) for good, so it gets a moment to
+        // read, then the whole connection is closed.
         context.close(mode: .output, promise: nil)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: Self.lingerAfterRefusal) { channel.close(promise: nil) }
     }
+
+    /// How long a refused connection stays half-open for the client to read the answer.
+    static let lingerAfterRefusal = TimeAmount.seconds(2)
 
     /// The response to `error` as bytes: `ErrorMiddleware`'s body, framed by hand and announcing the close.
     static func rawResponse(_ error: APIError) -> [UInt8] {

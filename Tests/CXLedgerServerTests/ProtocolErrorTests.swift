@@ -44,6 +44,52 @@ import Testing
         try await running.stop()
     }
 
+    /// A refused client that never closes its end does not keep the connection: after a moment to read the
+    /// answer, the server closes it whole, and writing to it then fails.
+    @Test func refusedConnectionIsClosedEvenIfTheClientStays() async throws {
+        let running = try await RunningServer.start()
+        let socket = running.socket
+        let outcome: String = try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let fd = try UnixSocket.connect(path: socket)
+                    defer { close(fd) }
+                    #if canImport(Glibc)
+                    let flags = Int32(MSG_NOSIGNAL)
+                    #else
+                    let flags: Int32 = 0
+                    #endif
+                    let request = Self.raw("FOO /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
+                    var received: [UInt8] = []
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    while true {
+                        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                        if n > 0 { received.append(contentsOf: chunk[..<n]); continue }
+                        if n < 0 && errno == EINTR { continue }
+                        break
+                    }
+                    guard String(decoding: received, as: UTF8.self).contains("invalid_query") else {
+                        return "no JSON refusal before the end of the answer"
+                    }
+                    // Keep writing, as a client that ignores the close would, until the server is gone.
+                    for _ in 0..<150 {
+                        let more = Self.raw("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                        let sent = more.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
+                        if sent < 0 { return "closed" }
+                        usleep(100_000)
+                    }
+                    return "still open after 15 s"
+                })
+            }.start()
+        }
+        #expect(outcome == "closed")
+        try await Self.expectHealthy(running)
+        try await running.stop()
+    }
+
     @Test func connectGetsJSONNotFound() async throws {
         let running = try await RunningServer.start()
         for target in ["/v1/health", "localhost:443"] {
