@@ -49,41 +49,19 @@ import Testing
     @Test func refusedConnectionIsClosedEvenIfTheClientStays() async throws {
         let running = try await RunningServer.start()
         let socket = running.socket
-        let outcome: String = try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result {
-                    let fd = try UnixSocket.connect(path: socket)
-                    defer { close(fd) }
-                    #if canImport(Glibc)
-                    let flags = Int32(MSG_NOSIGNAL)
-                    #else
-                    let flags: Int32 = 0
-                    #endif
-                    let request = Self.raw("FOO /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-                    _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
-                    var received: [UInt8] = []
-                    var chunk = [UInt8](repeating: 0, count: 4096)
-                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    while true {
-                        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                        if n > 0 { received.append(contentsOf: chunk[..<n]); continue }
-                        if n < 0 && errno == EINTR { continue }
-                        break
-                    }
-                    guard String(decoding: received, as: UTF8.self).contains("invalid_query") else {
-                        return "no JSON refusal before the end of the answer"
-                    }
-                    // Keep writing, as a client that ignores the close would, until the server is gone.
-                    for _ in 0..<150 {
-                        let more = Self.raw("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-                        let sent = more.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
-                        if sent < 0 { return "closed" }
-                        usleep(100_000)
-                    }
-                    return "still open after 15 s"
-                })
-            }.start()
+        let outcome = try await Self.onThread {
+            let fd = try Self.connect(socket)
+            defer { close(fd) }
+            _ = Self.sendBytes(fd, Self.raw("FOO /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"))
+            guard String(decoding: try Self.readToEnd(fd), as: UTF8.self).contains("invalid_query") else {
+                return "no JSON refusal before the end of the answer"
+            }
+            // Keep writing, as a client that ignores the close would, until the server is gone.
+            for _ in 0..<150 {
+                if Self.sendBytes(fd, Self.raw("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")) < 0 { return "closed" }
+                usleep(100_000)
+            }
+            return "still open after 15 s"
         }
         #expect(outcome == "closed")
         try await Self.expectHealthy(running)
@@ -146,36 +124,53 @@ import Testing
         try await running.stop()
     }
 
-    /// Writes `bytes` on a fresh connection and reads everything until the server closes it
-    /// (on a thread of its own, so the blocking calls take no thread the server's tasks need).
+    /// Writes `bytes` on a fresh connection and reads everything until the server closes it.
     static func exchangeUntilClosed(_ socket: String, _ bytes: [UInt8]) async throws -> String {
+        try await onThread {
+            let fd = try connect(socket)
+            defer { close(fd) }
+            guard sendBytes(fd, bytes) == bytes.count else { throw UnixSocketHTTPClient.Failure(description: "short write") }
+            return String(decoding: try readToEnd(fd), as: UTF8.self)
+        }
+    }
+
+    /// Runs blocking socket calls on a thread of their own, so they take no thread the server's tasks need.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result {
-                    let fd = try UnixSocket.connect(path: socket)
-                    defer { close(fd) }
-                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                    #if canImport(Glibc)
-                    let flags = Int32(MSG_NOSIGNAL)
-                    #else
-                    let flags: Int32 = 0
-                    #endif
-                    let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
-                    guard sent == bytes.count else { throw UnixSocketHTTPClient.Failure(description: "short write") }
-                    var received: [UInt8] = []
-                    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-                    while true {
-                        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                        if n > 0 { received.append(contentsOf: chunk[..<n]); continue }
-                        if n < 0 && errno == EINTR { continue }
-                        if n < 0 && errno != ECONNRESET {
-                            throw UnixSocketHTTPClient.Failure(description: "recv: errno \(errno) after \(received.count) bytes")
-                        }
-                        return String(decoding: received, as: UTF8.self)
-                    }
-                })
-            }.start()
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    /// A raw connection whose reads give up after 10 s (a connection wrongly left open fails, not hangs).
+    static func connect(_ socket: String) throws -> Int32 {
+        let fd = try UnixSocket.connect(path: socket)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// `send` without SIGPIPE; the byte count, or -1 once the server has closed the connection.
+    static func sendBytes(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+        #if canImport(Glibc)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        let flags: Int32 = 0
+        #endif
+        return bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
+    }
+
+    /// Everything the server sends until it closes its end.
+    static func readToEnd(_ fd: Int32) throws -> [UInt8] {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { received.append(contentsOf: chunk[..<n]); continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno != ECONNRESET {
+                throw UnixSocketHTTPClient.Failure(description: "recv: errno \(errno) after \(received.count) bytes")
+            }
+            return received
         }
     }
 }

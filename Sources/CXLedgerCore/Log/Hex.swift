@@ -1,13 +1,18 @@
 /// Lower-case hexadecimal, as the hash chain prints it.
 enum Hex {
-    static let lowerDigits = Array("0123456789abcdef".utf8)
-
     static func encode(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
-        lowerDigits.withUnsafeBufferPointer { d in
-            for b in bytes {
-                out.append(d[Int(b >> 4)])
-                out.append(d[Int(b & 0x0f)])
-            }
+        for b in bytes {
+            out.append(digit(b >> 4))
+            out.append(digit(b & 0x0f))
+        }
+    }
+
+    /// Writes the digits of `bytes` over the start of `out`, which holds at least twice as many bytes.
+    static func encode(_ bytes: UnsafeRawBufferPointer, over out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= 2 * bytes.count)
+        for i in 0..<bytes.count {
+            out[2 * i] = digit(bytes[i] >> 4)
+            out[2 * i + 1] = digit(bytes[i] & 0x0f)
         }
     }
 
@@ -43,7 +48,6 @@ enum Hex {
     /// Whether `hex` (lower-case) spells exactly `bytes`.
     static func matches(_ hex: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard hex.count == bytes.count * 2 else { return false }
-        // Digits worked out rather than looked up: `verify` calls this once per event, on every core.
         for i in 0..<bytes.count {
             let b = bytes[i]
             if hex[2 * i] != digit(b >> 4) || hex[2 * i + 1] != digit(b & 0x0f) { return false }
@@ -65,7 +69,8 @@ enum Hex {
         }
     }
 
-    /// The lower-case digit for a value below 16.
+    /// The lower-case digit for a value below 16 (worked out rather than looked up: `verify` and the writer
+    /// call this for every hash).
     @inline(__always)
     private static func digit(_ n: UInt8) -> UInt8 {
         n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "a") - 10 + n

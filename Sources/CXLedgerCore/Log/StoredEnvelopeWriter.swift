@@ -39,10 +39,7 @@ enum StoredEnvelopeWriter {
             }
             hash = digest.withUnsafeBytes { Array($0) }
             let hexAt = hashAt + StoredRecord.hashMemberPrefix.count
-            for (i, byte) in hash.enumerated() {
-                all[hexAt + 2 * i] = Hex.lowerDigits[Int(byte >> 4)]
-                all[hexAt + 2 * i + 1] = Hex.lowerDigits[Int(byte & 0xF)]
-            }
+            hash.withUnsafeBytes { Hex.encode($0, over: UnsafeMutableRawBufferPointer(rebasing: all[hexAt..<(hexAt + 64)])) }
         }
         return (out, hash)
     }

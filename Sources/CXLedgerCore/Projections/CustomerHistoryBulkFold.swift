@@ -71,11 +71,11 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
         // `01` ‖ customerId sorts before every `02` ‖ caseId.
         var customers = SortedTable(projection.customers, capacity: records.count + caseOwners.count)
         for customer in byteOrdered(records.keys) {
-            customers.add([1] + customer.bytes, records[customer]!.encoded())
+            customers.add(CustomerHistoryProjection.customerKey(customer.bytes), records[customer]!.encoded())
         }
         for caseId in byteOrdered(caseOwners.keys) {
             let owner = caseOwners[caseId]!
-            customers.add([2] + caseId.bytes, CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
+            customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
         }
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)

@@ -60,8 +60,10 @@ public struct CustomerHistoryProjection: Projection {
         }
     }
 
-    static func customerKey(_ id: String) -> [UInt8] { [1] + Array(id.utf8) }
-    static func caseKey(_ id: String) -> [UInt8] { [2] + Array(id.utf8) }
+    static func customerKey(_ id: String) -> [UInt8] { customerKey(Array(id.utf8)) }
+    static func customerKey(_ id: [UInt8]) -> [UInt8] { [1] + id }
+    static func caseKey(_ id: String) -> [UInt8] { caseKey(Array(id.utf8)) }
+    static func caseKey(_ id: [UInt8]) -> [UInt8] { [2] + id }
 
     static func timelineKey(_ customerId: String, _ position: Int) -> [UInt8] {
         timelineKey(Array(customerId.utf8), position)
