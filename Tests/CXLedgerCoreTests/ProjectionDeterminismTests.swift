@@ -63,6 +63,52 @@ struct ProjectionDeterminismTests {
         for key in a.keys.sorted() { #expect(a[key] == bulk[key], "\(key) contents after the bulk rebuild") }
     }
 
+    @Test("a request that moves cases several times leaves the tables exactly as the same events posted one by one")
+    func oneRequestEqualsOneByOne() throws {
+        // Open-cases folds a request's events per case in memory and writes each case once.
+        // Two cases move through the urgency index many times inside one request: one stored by an earlier
+        // request (its old entries must go), one opened inside it after settings the opening reads.
+        var n = 10
+        func next(_ type: String, _ caseId: String?, _ data: JSONValue? = nil) throws -> ProposedEvent {
+            n += 1
+            return try fixtureEvent(type, id: fixtureID(n), caseId: caseId, data: data,
+                                    occurredAt: "2026-04-10T09:\(n - 10 < 10 ? "0" : "")\(n - 10):00Z")
+        }
+        let earlier = [try next("case.opened", "case-a")]
+        var story = [
+            try next("customer.profiled", nil),
+            try next("sla.policy_set", nil, ["segment": "vip", "channel": "phone", "firstResponseMinutes": 30, "resolutionHours": 24]),
+        ]
+        story.append(try next("case.opened", "case-b"))
+        for caseId in ["case-a", "case-b"] {
+            story.append(try next("interaction.recorded", caseId, ["channel": "phone", "direction": "outbound", "public": false]))
+            story.append(try next("case.escalated", caseId))
+            story.append(try next("case.recategorized", caseId))
+        }
+        story.append(try next("case.deescalated", "case-a"))
+        story.append(try next("case.closed", "case-a"))
+        story.append(try next("case.reopened", "case-a"))
+        story.append(try next("case.closed", "case-b"))
+        story.append(try next("interaction.recorded", "case-a"))
+
+        let together = try ProjectionFixtureLedger(salt: 7)
+        let oneByOne = try ProjectionFixtureLedger(salt: 7)
+        try together.log.append(earlier)
+        try oneByOne.log.append(earlier)
+        try together.log.append(story)
+        for event in story { try oneByOne.log.append([event]) }
+
+        let a = try together.projectionTableContents()
+        let b = try oneByOne.projectionTableContents()
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for key in a.keys.sorted() { #expect(a[key] == b[key], "\(key)") }
+        let now = "2026-04-11T00:00:00Z"
+        let open = try together.list(OpenCasesFilter(limit: 10), now: now).cases
+        #expect(open.map { $0["caseId"] } == [.string("case-a")])
+        #expect(try together.caseView("case-b", now: now)?["status"] == "closed")
+        #expect(try together.caseView("case-a", now: now) == oneByOne.caseView("case-a", now: now))
+    }
+
     @Test("a rebuild whose transactions fill the map grows it and still writes exactly what the live projections hold")
     func rebuildThroughMapGrowth() throws {
         var generator = HistoryGenerator(seed: 7, parameters: .init(customers: 120, openCaseTarget: 100))

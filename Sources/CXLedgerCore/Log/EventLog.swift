@@ -143,6 +143,8 @@ public final class EventLog: Sendable {
         let observer = self.observer.withLock { $0.value }
         var hashes: [String] = []
         hashes.reserveCapacity(plan.count)
+        var recorded: [RecordedEvent] = []
+        if observer != nil { recorded.reserveCapacity(plan.count) }
         for planned in plan {
             let event = events[planned.index]
             if let caseId = event.caseId, let state = planned.caseState {
@@ -155,8 +157,10 @@ public final class EventLog: Sendable {
             try txn.put(db.ids, key: event.id, value: BigEndianKey(planned.position))
             try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
                         value: BigEndianKey(planned.position))
-            try observer?.apply(RecordedEvent(event, position: planned.position, streamVersion: planned.streamVersion,
-                                              recordedAt: recordedAt), in: txn)
+            if observer != nil {
+                recorded.append(RecordedEvent(event, position: planned.position, streamVersion: planned.streamVersion,
+                                              recordedAt: recordedAt))
+            }
             previousHash = hash
             hashes.append(Hex.string(hash))
         }
@@ -166,6 +170,7 @@ public final class EventLog: Sendable {
         value.append(contentsOf: previousHash)
         withUnsafeBytes(of: recordedAt.microseconds.bigEndian) { value.append(contentsOf: $0) }
         try txn.put(db.meta, key: "head", value: value)
+        try observer?.apply(recorded, in: txn)
         try observer?.didApply(upTo: head.position, in: txn)
 
         return answers.map { answer in

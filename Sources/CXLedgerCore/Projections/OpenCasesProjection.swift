@@ -56,21 +56,27 @@ public struct OpenCasesProjection: Projection {
     }
 
     private func applyToCase(_ caseId: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        let before: CaseRecord?
-        var after: CaseRecord
-        if event.type == .caseOpened {
-            before = nil
-            let segment = try event.customerId.flatMap { c in
-                try txn.get(settings, key: Self.segmentKey(c)).map { String(decoding: $0, as: UTF8.self) }
-            }
-            after = CaseFold.opened(event, segment: segment,
-                                    policy: try segment.flatMap { try policy(segment: $0, channel: event.data["channel"]?.stringValue, in: txn) })
-        } else {
-            guard let stored = try record(caseId, in: txn) else { return }
-            before = stored
-            after = stored
+        let before = event.type == .caseOpened ? nil : try record(caseId, in: txn)
+        guard let after = try folded(before, with: event, in: txn) else { return }
+        try write(caseId, from: before, to: after, in: txn)
+    }
+
+    /// The record after `event`, from `before` (nil for an opening, or for a case not opened, which stays unknown).
+    private func folded(_ before: CaseRecord?, with event: RecordedEvent, in txn: borrowing WriteTransaction) throws -> CaseRecord? {
+        guard event.type == .caseOpened else {
+            guard var after = before else { return nil }
             CaseFold.apply(event, to: &after)
+            return after
         }
+        let segment = try event.customerId.flatMap { c in
+            try txn.get(settings, key: Self.segmentKey(c)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return CaseFold.opened(event, segment: segment,
+                               policy: try segment.flatMap { try policy(segment: $0, channel: event.data["channel"]?.stringValue, in: txn) })
+    }
+
+    /// Stores `after` over `before`, moving the case in the urgency index when its place changed.
+    private func write(_ caseId: String, from before: CaseRecord?, to after: CaseRecord, in txn: borrowing WriteTransaction) throws {
         let oldKey = before.flatMap { $0.isClosed ? nil : UrgencyKey($0) }
         let newKey = after.isClosed ? nil : UrgencyKey(after)
         if oldKey != newKey {
@@ -84,6 +90,52 @@ public struct OpenCasesProjection: Projection {
             }
         }
         try txn.put(cases, key: caseId, value: after.encoded())
+    }
+
+    /// A request's events, with each case's record read once, folded in memory and written once at the end:
+    /// a request usually carries several events of the same case, and reading, re-encoding and re-writing its
+    /// record (and urgency entries) for each of them was most of this projection's cost.
+    ///
+    /// Writing only the last state is what folding one by one leaves behind: each step's urgency entries are
+    /// deleted by the next step, so only the first step's old entries and the last step's new ones remain.
+    public func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
+        guard events.count > 1 else {
+            for event in events { try apply(event, in: txn) }
+            return
+        }
+        // Cases in the order first touched, each with its stored record and its record now.
+        var touched: [(caseId: String, stored: CaseRecord?, current: CaseRecord)] = []
+        var index: [UTF8Key: Int] = [:]
+        for event in events {
+            switch event.type {
+            case .customerProfiled, .slaPolicySet:
+                // Written at once: an opening later in the request reads them.
+                try apply(event, in: txn)
+                continue
+            case .customerInfluenceObserved, .reviewHeld:
+                continue
+            default:
+                break
+            }
+            guard let caseId = event.caseId, let key = event.caseKey else { continue }
+            if let i = index[key] {
+                if event.type == .caseOpened {
+                    // The log refuses a second opening; should one come, it is written as one by one would:
+                    // what came before it first, then the opening over nothing.
+                    try write(caseId, from: touched[i].stored, to: touched[i].current, in: txn)
+                    touched[i].stored = nil
+                    touched[i].current = try folded(nil, with: event, in: txn)!
+                } else {
+                    CaseFold.apply(event, to: &touched[i].current)
+                }
+                continue
+            }
+            let stored = event.type == .caseOpened ? nil : try record(caseId, in: txn)
+            guard let current = try folded(stored, with: event, in: txn) else { continue }
+            index[key] = touched.count
+            touched.append((caseId, stored, current))
+        }
+        for t in touched { try write(t.caseId, from: t.stored, to: t.current, in: txn) }
     }
 
     static func policyBytes(_ policy: SLAPolicy) -> [UInt8] {

@@ -16,6 +16,17 @@ public protocol Projection: Sendable {
 
     /// Folds one event in, inside the append (or rebuild) transaction.
     func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws
+
+    /// Folds one append request's events in, in position order. A projection may keep what the request
+    /// changes in memory and write it once at the end, as long as the tables end up exactly as folding the
+    /// events one by one leaves them (the determinism tests compare the two).
+    func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws
+}
+
+extension Projection {
+    public func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
+        for event in events { try apply(event, in: txn) }
+    }
 }
 
 /// The databases of one generation of a projection, by table name.

@@ -96,9 +96,9 @@ public final class ProjectionHost: EventObserver {
 
     // MARK: EventObserver
 
-    public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
+    public func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
         let current = live.withLock { Array($0.values) }
-        for p in current { try p.instance.apply(event, in: txn) }
+        for p in current { try p.instance.apply(events, in: txn) }
     }
 
     public func didApply(upTo position: Int, in txn: borrowing WriteTransaction) throws {
