@@ -95,9 +95,10 @@ final class GroupCommit: Sendable {
                 // Rebuilt on every attempt: a full map aborts and retries the whole group.
                 outcomes = []
                 outcomes.reserveCapacity(requests.count)
+                var appends = try log.beginAppends(in: txn)
                 for request in requests {
                     do {
-                        outcomes.append(.success(try log.apply(request.events, in: txn)))
+                        outcomes.append(.success(try log.apply(request.events, to: &appends, in: txn)))
                     } catch let refused as AppendFailure {
                         // Refused while checking, before it wrote anything: its neighbours are unaffected.
                         outcomes.append(.failure(refused))
@@ -105,6 +106,7 @@ final class GroupCommit: Sendable {
                     // Anything else (LMDB, or a failure while writing) spoils the transaction: the
                     // whole group fails, or retries after the map grows.
                 }
+                try log.finishAppends(appends, in: txn)
             }
         } catch {
             return requests.map { Answer(continuation: $0.continuation, outcome: .failure(error)) }
