@@ -142,7 +142,7 @@ public final class LedgerServer: Sendable {
             // Evaluated for each connection: every one gets its own handler.
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 MalformedRequestHandler(metrics: metrics, logger: logger),
-            ])),
+            ], idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded(.up))))),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: nil),
             onServerRunning: { _ in
                 do {

@@ -18,12 +18,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.") var maxBodyBytes: Int = 4 << 20
     @Option(help: "The most events in one batch.") var maxBatchEvents: Int = 10_000
     @Option(help: "A fixed RFC 3339 'now' for SLA judgements (reproducible answers).") var now: String?
+    @Option(help: "Seconds a connection may sit with no request in progress before it is closed (a long-poll being answered is not idle).")
+    var idleTimeout: Double = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
 
     func validate() throws {
         guard parsedMode != nil else { throw ValidationError("--socket-mode must be octal permission bits, e.g. 660") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
         guard maxBatchEvents >= 1 else { throw ValidationError("--max-batch-events must be at least 1") }
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be from 0 (exclusive) to 86400 seconds") }
         if let now, Timestamp.parseDateTime(now) == nil { throw ValidationError("--now must be an RFC 3339 date-time") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
@@ -45,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.socketMode = parsedMode ?? 0o660
         configuration.maxBodyBytes = maxBodyBytes
         configuration.maxBatchEvents = maxBatchEvents
+        configuration.idleTimeoutSeconds = idleTimeout
         configuration.now = now.flatMap(Timestamp.parseDateTime)
         // Metrics from anywhere in the process (libraries included) land in the registry /metrics prints.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: configuration.metricsRegistry))

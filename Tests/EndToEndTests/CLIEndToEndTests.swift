@@ -345,6 +345,19 @@ struct CLIEndToEndTests {
         }
     }
 
+    @Test("serve refuses option values it cannot honour, naming the option, before touching the data",
+          arguments: [["--idle-timeout", "0"], ["--idle-timeout", "nan"], ["--idle-timeout", "-5"],
+                      ["--max-body-bytes", "0"], ["--max-batch-events", "0"], ["--socket-mode", "999"]])
+    func serveRefusesBadOptions(_ option: [String]) throws {
+        let dir = E2EDirectory("serve-options")
+        let data = dir.sub("data")
+        let serve = try cxledger(["serve", "--data", data] + option, in: dir)
+        #expect(serve.status != 0, "\(option)")
+        #expect(serve.status < 128, "\(option): the process crashed (status \(serve.status))")
+        #expect(serve.stderr.contains(option[0]), "\(option): \(serve.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: data), "\(option): the data directory was created")
+    }
+
     @Test("replay, verify and backup work while another process appends")
     func readersDuringAppend() throws {
         let dir = E2EDirectory("concurrent")
