@@ -1,0 +1,40 @@
+import CXLedgerCore
+import Foundation
+import Testing
+
+/// The benchmark binary as an operator runs it: its JSON line, and its respect for a held data directory.
+@Suite(.serialized) struct BenchToolTests {
+    static var benchBuilt: Bool {
+        Harness.toolsBuilt && FileManager.default.isExecutableFile(atPath: Harness.tool("cxledger-bench"))
+    }
+
+    @Test("append prints one JSON object with SPEC's keys and no errors",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
+    func appendPrintsItsFigures() throws {
+        let scratch = HarnessDirectory("bench-append")
+        let run = try Harness.run("cxledger-bench", ["append", "--events", "2000", "--batch", "500", "--json"],
+                                  scratch: scratch.path)
+        #expect(run.status == 0, "\(run.output)")
+        let line = try #require(run.output.split(separator: "\n").last.map(String.init))
+        let result = try JSONParser.parse(Array(line.utf8))
+        #expect(result["scenario"] == "append")
+        #expect(result["events"] == 2000)
+        #expect(result["errors"] == 0)
+        #expect(result["commits"] == 4)
+        #expect((result["eventsPerSecond"]?.doubleValue ?? 0) > 0)
+        for key in ["p50Ms", "p99Ms", "maxMs", "seconds"] { #expect(result[key]?.doubleValue != nil, "\(key)") }
+    }
+
+    @Test("rebuild --data refuses a directory a server holds, naming its socket, and leaves it alone",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench and cxledger (swift build)"))
+    func rebuildRespectsAHeldDirectory() async throws {
+        let directory = HarnessDirectory("bench-held")
+        let data = directory.sub("data"), socket = directory.sub("s.sock")
+        let server = try await ServeChild.start(data: data, socket: socket, logDirectory: directory.path)
+        let run = try Harness.run("cxledger-bench", ["rebuild", "--data", data, "--json"], scratch: directory.path)
+        #expect(run.status != 0)
+        #expect(run.output.contains("held by a running cxledger server"), "\(run.output)")
+        #expect(run.output.contains(socket), "\(run.output)")
+        #expect(await server.terminate() == 0)
+    }
+}
