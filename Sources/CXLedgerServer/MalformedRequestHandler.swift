@@ -119,8 +119,11 @@ final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
         finished = true
         if let refusal, let encoderContext {
             let bytes = Self.rawResponse(refusal)
-            encoderContext.write(NIOAny(IOData.byteBuffer(context.channel.allocator.buffer(bytes: bytes))), promise: nil)
-            metrics.recordResponse(status: refusal.status.code)
+            // Counted once written: a connection already closing by then never received it.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            let metrics = self.metrics, status = refusal.status.code
+            written.futureResult.whenSuccess { metrics.recordResponse(status: status) }
+            encoderContext.write(NIOAny(IOData.byteBuffer(context.channel.allocator.buffer(bytes: bytes))), promise: written)
             logger.debug("request refused by the HTTP layer", metadata: [
                 "status": "\(refusal.status.code)", "error": "\(refusal.error.code.rawValue)",
                 "message": "\(refusal.error.message)"])

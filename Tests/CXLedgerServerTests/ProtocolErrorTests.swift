@@ -41,6 +41,9 @@ import Testing
             try Self.expectRefusal(answer, status: 400, code: "invalid_query", method)
             try await Self.expectHealthy(running)
         }
+        // Each refusal the client received is counted once among the responses by status.
+        let metrics = try await running.client().get("/metrics").text
+        #expect(metrics.contains("cxledger_http_responses_total{status=\"400\"} 3"), "\(metrics)")
         try await running.stop()
     }
 
