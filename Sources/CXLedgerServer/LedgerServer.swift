@@ -40,6 +40,11 @@ public final class LedgerServer: Sendable {
         guard Set(sockets).count == sockets.count else {
             throw StartupError(description: "the read-only socket must differ from the read-write socket")
         }
+        if let idle = configuration.idleTimeoutSeconds, !(idle > 0 && idle <= 86_400) {
+            // Zero would close every connection before its request is read, and a value past Int64
+            // milliseconds would trap converting it.
+            throw StartupError(description: "the idle timeout must be from 0 (exclusive) to 86400 seconds, not \(idle)")
+        }
         // The directory first: its refusal names the socket to use instead.
         lock = try DataDirectoryLock.acquire(directory: configuration.dataDirectory, socketPath: configuration.socketPath)
         for path in sockets where UnixSocket.isLive(path: path) {
@@ -142,7 +147,7 @@ public final class LedgerServer: Sendable {
             // Evaluated for each connection: every one gets its own handler.
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 MalformedRequestHandler(metrics: metrics, logger: logger),
-            ], idleTimeout: .milliseconds(Int64((configuration.idleTimeoutSeconds * 1000).rounded(.up))))),
+            ], idleTimeout: configuration.idleTimeoutSeconds.map { .milliseconds(Int64(($0 * 1000).rounded(.up))) })),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: nil),
             onServerRunning: { _ in
                 do {

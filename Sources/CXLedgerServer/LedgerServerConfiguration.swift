@@ -20,8 +20,9 @@ public struct LedgerServerConfiguration: Sendable {
     public var maxWaitSeconds: Double = 300
     /// How long a connection may sit with no request in progress (never sent one, stopped in the middle of
     /// one, or kept alive after its last answer) before the server closes it, so idle clients cannot hold
-    /// connections forever. A request being answered, a long-poll too, is not idle.
-    public var idleTimeoutSeconds: Double = 60
+    /// connections forever. A request being answered, a long-poll too, is not idle. Nil keeps idle
+    /// connections open; a value that is not a positive number of seconds (up to a day) is refused at start.
+    public var idleTimeoutSeconds: Double? = 60
     /// The registry `/metrics` prints; the `serve` command also bootstraps swift-metrics with it.
     public var metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 

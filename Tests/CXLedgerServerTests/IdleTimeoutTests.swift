@@ -28,6 +28,22 @@ import Testing
         }
     }
 
+    @Test("an idle timeout that is not a positive number of seconds is refused at start, before the data is touched",
+          arguments: [0, -5, Double.infinity, Double.nan, 1e18])
+    func badTimeoutIsRefused(_ seconds: Double) async throws {
+        let directory = TempDirectory()
+        var configuration = LedgerServerConfiguration(dataDirectory: directory.sub("data"))
+        configuration.idleTimeoutSeconds = seconds
+        #expect(throws: LedgerServer.StartupError.self) { try LedgerServer(configuration: configuration) }
+        #expect(!FileManager.default.fileExists(atPath: directory.sub("data")))
+    }
+
+    @Test func noTimeoutServesAsBefore() async throws {
+        let running = try await RunningServer.start { configuration, _ in configuration.idleTimeoutSeconds = nil }
+        try await Raw.expectHealthy(running)
+        try await running.stop()
+    }
+
     @Test func aConnectionThatNeverSendsIsClosed() async throws {
         let running = try await Self.start(idleSeconds: 1)
         let outcome = try #require(try await Self.secondsUntilClosed(running.socket, sending: []),

@@ -92,9 +92,9 @@ public struct OpenCasesProjection: Projection {
         try txn.put(cases, key: caseId, value: after.encoded())
     }
 
-    /// A request's events, with each case's record read once, folded in memory and written once at the end:
-    /// a request usually carries several events of the same case, and reading, re-encoding and re-writing its
-    /// record (and urgency entries) for each of them was most of this projection's cost.
+    /// A write transaction's events, with each case's record read once, folded in memory and written once
+    /// at the end: a batch usually carries several events of the same case, and reading, re-encoding and
+    /// re-writing its record (and urgency entries) for each of them was most of this projection's cost.
     ///
     /// Writing only the last state is what folding one by one leaves behind: each step's urgency entries are
     /// deleted by the next step, so only the first step's old entries and the last step's new ones remain.
@@ -109,7 +109,7 @@ public struct OpenCasesProjection: Projection {
         for event in events {
             switch event.type {
             case .customerProfiled, .slaPolicySet:
-                // Written at once: an opening later in the request reads them.
+                // Written at once: an opening later in the batch reads them.
                 try apply(event, in: txn)
                 continue
             case .customerInfluenceObserved, .reviewHeld:

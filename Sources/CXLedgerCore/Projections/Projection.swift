@@ -17,9 +17,10 @@ public protocol Projection: Sendable {
     /// Folds one event in, inside the append (or rebuild) transaction.
     func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws
 
-    /// Folds one append request's events in, in position order. A projection may keep what the request
-    /// changes in memory and write it once at the end, as long as the tables end up exactly as folding the
-    /// events one by one leaves them (the determinism tests compare the two).
+    /// Folds in every event one write transaction stored, in position order (under group commit, the events
+    /// of several requests). A projection may keep what they change in memory and write it once at the end,
+    /// as long as the tables end up exactly as folding the events one by one leaves them (the determinism
+    /// tests compare the two).
     func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws
 }
 
