@@ -72,7 +72,7 @@ extension LedgerAPI {
         let limit = try query.int("limit", min: 1, max: 1000) ?? 50
         let before = try query.int("before", min: 1)
         let view = try log.read { txn in
-            try host.projection(CustomerHistoryProjection.self).history(customerId, limit: limit, before: before, in: txn)
+            try host.projection(CustomerHistoryProjection.self).history(customerId, limit: limit, before: before, from: log, in: txn)
         }
         guard let view else { throw APIError(.notFound, "customer \(customerId) is unknown", field: "customerId") }
         return JSONResponse.make(view)

@@ -17,7 +17,7 @@ struct CustomerCommand: ParsableCommand {
         let answer: JSONValue?
         do {
             let projection = try ledger.host.projection(CustomerHistoryProjection.self)
-            answer = try ledger.log.read { txn in try projection.history(customerId, limit: limit, before: before, in: txn) }
+            answer = try ledger.log.read { txn in try projection.history(customerId, limit: limit, before: before, from: ledger.log, in: txn) }
         } catch let error as LedgerError {
             throw QueryLedger.fail(error)
         }

@@ -138,7 +138,7 @@ final class BulkEquivalenceStory {
             }
             for c in customers {
                 let k = Hex.string(Array(c.utf8))
-                out["history \(k)"] = try history.history(c, limit: 1000, in: txn) ?? .null
+                out["history \(k)"] = try history.history(c, limit: 1000, from: log, in: txn) ?? .null
                 out["open of \(k)"] = .array(try open.list(filter: OpenCasesFilter(customerId: c, limit: 1000), now: t, in: txn).cases)
                 out["at-risk of \(k)"] = try atRisk.entry(c, in: txn) ?? .null
             }

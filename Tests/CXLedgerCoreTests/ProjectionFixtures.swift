@@ -55,7 +55,7 @@ final class ProjectionFixtureLedger {
 
     func history(_ customer: String, limit: Int = 50, before: Int? = nil) throws -> JSONValue? {
         let p = try host.projection(CustomerHistoryProjection.self)
-        return try log.read { txn in try p.history(customer, limit: limit, before: before, in: txn) }
+        return try log.read { txn in try p.history(customer, limit: limit, before: before, from: log, in: txn) }
     }
 
     func related(_ caseId: String) throws -> JSONValue? {

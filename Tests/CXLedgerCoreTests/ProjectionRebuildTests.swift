@@ -64,7 +64,7 @@ func rebuildFixtureAnswers(_ log: EventLog, _ host: ProjectionHost, cases: Int, 
         }
         for c in 0..<customers {
             let id = HistoryGenerator.customerId(c)
-            out["history/" + id] = try history.history(id, limit: 1000, in: txn) ?? .null
+            out["history/" + id] = try history.history(id, limit: 1000, from: log, in: txn) ?? .null
         }
         out["atRisk"] = try risk.top(limit: 1000, in: txn)
         return .object(out)
@@ -180,7 +180,7 @@ struct ProjectionRebuildTests {
             // Appends after the swap reach the rebuilt projections live.
             try log.append([rebuildFixtureOutsider("cust-after-rebuild", 1)])
             let history = try host.projection(CustomerHistoryProjection.self)
-            let timeline = try log.read { txn in try history.history("cust-after-rebuild", in: txn) }?["timeline"]?.arrayValue
+            let timeline = try log.read { txn in try history.history("cust-after-rebuild", from: log, in: txn) }?["timeline"]?.arrayValue
             #expect(timeline?.count == 1)
             #expect(try rebuildFixtureCheckAll(host) == [:])
         }
@@ -286,7 +286,7 @@ struct ProjectionRebuildTests {
                 #expect(status.checkpoint == head, "\(type.name)")
             }
             let history = try host.projection(CustomerHistoryProjection.self)
-            let outsider = try log.read { txn in try history.history("cust-during-rebuild", limit: 1000, in: txn) }
+            let outsider = try log.read { txn in try history.history("cust-during-rebuild", limit: 1000, from: log, in: txn) }
             #expect(outsider?["timeline"]?.arrayValue?.count == count)
             #expect(try rebuildFixtureAnswers(log, host, cases: cases) == before)
             #expect(try rebuildFixtureCheckAll(host) == [:])

@@ -49,7 +49,7 @@ struct QueryScenario: ParsableCommand {
         let customers = ledger.customers
         let hist = try time("customer-history") {
             let id = HistoryGenerator.customerId(Int.random(in: 0..<customers, using: &rng))
-            _ = try log.read { txn in try history.history(id, limit: 50, in: txn) }
+            _ = try log.read { txn in try history.history(id, limit: 50, from: log, in: txn) }
         }
         let cases = max(ledger.cases, 1)
         let rel = try time("related") {

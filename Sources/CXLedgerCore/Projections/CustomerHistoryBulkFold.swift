@@ -13,8 +13,8 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     private var records: [UTF8Key: CustomerHistoryProjection.Record] = [:]
     /// caseId → the customer it was opened for, and whether it is closed (the `02` keys).
     private var caseOwners: [UTF8Key: (customer: String, closed: Bool)] = [:]
-    /// customerId → (position, timeline value), positions ascending.
-    private var timelines: [UTF8Key: [(position: Int, value: [UInt8])]] = [:]
+    /// customerId → the positions of its timeline, ascending.
+    private var timelines: [UTF8Key: [Int]] = [:]
 
     init(_ projection: CustomerHistoryProjection, _ shared: BulkFoldShared) {
         self.projection = projection
@@ -26,7 +26,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerId, let customerKey = event.customerKey else { return }
-        timelines[customerKey, default: []].append((event.position, CustomerHistoryProjection.timelineValue(event)))
+        timelines[customerKey, default: []].append(event.position)
         let d = event.data
         switch event.type {
         case .customerProfiled:
@@ -80,8 +80,8 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
-            for entry in timelines[customer]! {
-                timeline.add(CustomerHistoryProjection.timelineKey(customer.bytes, entry.position), entry.value)
+            for position in timelines[customer]! {
+                timeline.add(CustomerHistoryProjection.timelineKey(customer.bytes, position), [])
             }
         }
         return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)

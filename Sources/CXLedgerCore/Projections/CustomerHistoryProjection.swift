@@ -5,11 +5,16 @@ import LMDB
 ///
 /// Tables:
 /// - `customers`: `01` ‖ customerId → profile and counters; `02` ‖ caseId → the case's customer and whether it is closed.
-/// - `timeline`: customerId ‖ 00 ‖ position (big-endian) → occurredAt, type, caseId, channel, summary.
+/// - `timeline`: customerId ‖ 00 ‖ position (big-endian) → ∅. An index into the log: a page of the timeline
+///   reads its events from the log. A copy of each event's fields here made the table six times larger and,
+///   since a commit touches about one leaf per customer, its branch pages too; it was a third of the live
+///   projections' page writes.
 /// - `links-cases`, `links-keys`: its own `RepeatLinker`, for `repeatIncidents`.
 public struct CustomerHistoryProjection: Projection {
     public static let name = "customer-history"
-    public static let version = 3  // 3: candidate keys length-prefix the category, so the rule matches it exactly
+    // 3: candidate keys length-prefix the category, so the rule matches it exactly.
+    // 4: the timeline holds positions only; entries are read from the log.
+    public static let version = 4
     public static let tableNames = ["customers", "timeline", "links-cases", "links-keys"]
 
     let customers: Database
@@ -137,17 +142,19 @@ public struct CustomerHistoryProjection: Projection {
     }
 
     private func appendTimeline(_ customer: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: Self.timelineValue(event))
+        try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: [UInt8]())
     }
 
-    static func timelineValue(_ event: RecordedEvent) -> [UInt8] {
-        var w = ByteWriter(capacity: 96)
-        w.time(event.occurredAt)
-        w.string(event.type.rawValue)
-        w.optionalString(event.caseId)
-        w.optionalString(event.data["channel"]?.stringValue)
-        w.optionalString(Self.summary(of: event))
-        return w.bytes
+    /// One timeline entry as the API shows it.
+    static func timelineEntry(_ event: RecordedEvent) -> JSONValue {
+        .object([
+            "position": .number(Double(event.position)),
+            "occurredAt": .string(event.occurredAt.rfc3339()),
+            "type": .string(event.type.rawValue),
+            "caseId": event.caseId.map { .string($0) } ?? .null,
+            "channel": event.data["channel"]?.stringValue.map { .string($0) } ?? .null,
+            "summary": summary(of: event).map { .string($0) } ?? .null,
+        ])
     }
 
     /// A one-line account of an event for the timeline: the field that best says what happened.
@@ -175,8 +182,8 @@ public struct CustomerHistoryProjection: Projection {
     // MARK: Queries
 
     /// `GET /v1/customers/{customerId}/history`: profile, counters and up to `limit` timeline entries with
-    /// position < `before`, newest first; nil for a customer the ledger has no event about.
-    public func history(_ customerId: String, limit: Int = 50, before: Int? = nil,
+    /// position < `before`, newest first, read from `log`; nil for a customer the ledger has no event about.
+    public func history(_ customerId: String, limit: Int = 50, before: Int? = nil, from log: EventLog,
                         in txn: borrowing some ReadableTransaction & ~Copyable) throws -> JSONValue? {
         guard limit >= 1, limit <= 1000 else {
             throw LedgerError(code: .invalidQuery, message: "limit must be from 1 to 1000", field: "limit")
@@ -192,31 +199,27 @@ public struct CustomerHistoryProjection: Projection {
         var lastPosition: Int?
         var more = false
         var known = record != nil
-        try txn.scan(timeline, from: Self.timelineKey(customerId, (before ?? Int(Int64.max)) - 1), reverse: true) { key, value in
+        var positions: [Int] = []
+        try txn.scan(timeline, from: Self.timelineKey(customerId, (before ?? Int(Int64.max)) - 1), reverse: true) { key, _ in
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
             known = true
             let position = Int(BigEndianKey.decode(UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0)
             if let before, position >= before { return true }
-            if entries.count == limit {
+            if positions.count == limit {
                 more = true
                 return false
             }
-            var r = ByteReader(value)
-            let occurred = r.time()
-            let type = r.string()
-            let caseId = r.optionalString()
-            let channel = r.optionalString()
-            let summary = r.optionalString()
-            entries.append(.object([
-                "position": .number(Double(position)),
-                "occurredAt": .string(occurred.rfc3339()),
-                "type": .string(type),
-                "caseId": caseId.map { .string($0) } ?? .null,
-                "channel": channel.map { .string($0) } ?? .null,
-                "summary": summary.map { .string($0) } ?? .null,
-            ]))
+            positions.append(position)
             lastPosition = position
             return true
+        }
+        for position in positions {
+            guard let stored = try log.storedEvent(at: position, in: txn) else {
+                // Both are read in one snapshot and written in one transaction, so only damage gets here.
+                throw LedgerError(code: .invalidEvent, message: "the timeline of \(customerId) names position \(position), "
+                                  + "which the log does not hold; run cxledger verify and cxledger-rebuild customer-history --check")
+            }
+            entries.append(Self.timelineEntry(try stored.recorded()))
         }
         if !known {
             // A page past the oldest entry of a known customer is empty, not unknown.
