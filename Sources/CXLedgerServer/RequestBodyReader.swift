@@ -36,6 +36,8 @@ struct RequestBodyReader {
 
     private func checkMediaType(_ request: Request) throws(APIError) {
         let type = request.headers[.contentType] ?? ""
+        // What nearly every client sends; the general parse below cost about 5% of a request's CPU.
+        if type.utf8.elementsEqual("application/json".utf8) { return }
         let essence = type.split(separator: ";", maxSplits: 1).first.map {
             $0.filter { $0 != " " && $0 != "\t" }.lowercased()
         } ?? ""

@@ -4,6 +4,26 @@ import Testing
 @testable import CXLedgerServer
 
 @Suite struct AppendTests {
+    @Test("JSON bodies are accepted under any spelling of the media type, parameters included")
+    func mediaTypeSpellings() async throws {
+        let running = try await RunningServer.start()
+        let client = running.client()
+        for (n, type) in ["application/json", "application/json; charset=utf-8", "Application/JSON",
+                          "application/json ;charset=UTF-8", "APPLICATION/JSON"].enumerated() {
+            let body = CanonicalJSON.encode(Events.profiled("media-\(n)"))
+            let answer = try await client.send("POST", "/v1/events", body: body, contentType: type)
+            #expect(answer.status == 201, "\(type): \(answer.text)")
+        }
+        for type in ["application/jsonx", "text/json", "application/json-seq"] {
+            let answer = try await client.send("POST", "/v1/events", body: CanonicalJSON.encode(Events.profiled("no")),
+                                               contentType: type)
+            #expect(answer.status == 415, "\(type): \(answer.text)")
+        }
+        #expect(try running.server.log.head().position == 5)
+        client.close()
+        try await running.stop()
+    }
+
     @Test func concurrentClientsGetUniqueGapFreePositionsAndShareCommits() async throws {
         let running = try await RunningServer.start()
         let clients = 64, perClient = 50
