@@ -195,8 +195,6 @@ public struct CustomerHistoryProjection: Projection {
             try txn.withValue(customers, key: k) { $0.flatMap(Record.init) }
         }
         let prefix = Array(customerId.utf8) + [0]
-        var entries: [JSONValue] = []
-        var lastPosition: Int?
         var more = false
         var known = record != nil
         var positions: [Int] = []
@@ -210,16 +208,15 @@ public struct CustomerHistoryProjection: Projection {
                 return false
             }
             positions.append(position)
-            lastPosition = position
             return true
         }
-        for position in positions {
+        let entries = try positions.map { position in
             guard let stored = try log.storedEvent(at: position, in: txn) else {
                 // Both are read in one snapshot and written in one transaction, so only damage gets here.
                 throw LedgerError(code: .invalidEvent, message: "the timeline of \(customerId) names position \(position), "
                                   + "which the log does not hold; run cxledger verify and cxledger-rebuild customer-history --check")
             }
-            entries.append(Self.timelineEntry(try stored.recorded()))
+            return Self.timelineEntry(try stored.recorded())
         }
         if !known {
             // A page past the oldest entry of a known customer is empty, not unknown.
@@ -243,7 +240,7 @@ public struct CustomerHistoryProjection: Projection {
                 "disputedCloseouts": .number(Double(r.disputedCloseouts)),
             ]),
             "timeline": .array(entries),
-            "nextBefore": more ? lastPosition.map { .number(Double($0)) } ?? .null : .null,
+            "nextBefore": more ? positions.last.map { .number(Double($0)) } ?? .null : .null,
         ])
     }
 
