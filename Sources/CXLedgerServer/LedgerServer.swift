@@ -40,9 +40,7 @@ public final class LedgerServer: Sendable {
         guard Set(sockets).count == sockets.count else {
             throw StartupError(description: "the read-only socket must differ from the read-write socket")
         }
-        if let idle = configuration.idleTimeoutSeconds, !(idle > 0 && idle <= 86_400) {
-            // Zero would close every connection before its request is read, and a value past Int64
-            // milliseconds would trap converting it.
+        if let idle = configuration.idleTimeoutSeconds, !LedgerServerConfiguration.isValidIdleTimeout(idle) {
             throw StartupError(description: "the idle timeout must be from 0 (exclusive) to 86400 seconds, not \(idle)")
         }
         // The directory first: its refusal names the socket to use instead.

@@ -23,6 +23,9 @@ public struct LedgerServerConfiguration: Sendable {
     /// connections forever. A request being answered, a long-poll too, is not idle. Nil keeps idle
     /// connections open; a value that is not a positive number of seconds (up to a day) is refused at start.
     public var idleTimeoutSeconds: Double? = 60
+    /// The idle timeouts a server accepts: zero would close every connection before its request is read,
+    /// and a value past Int64 milliseconds would trap converting it.
+    public static func isValidIdleTimeout(_ seconds: Double) -> Bool { seconds > 0 && seconds <= 86_400 }
     /// The registry `/metrics` prints; the `serve` command also bootstraps swift-metrics with it.
     public var metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 

@@ -78,8 +78,10 @@ public final class EventLog: Sendable {
     /// every projection's checkpoint for each of them was a quarter of the writer's work.
     struct PendingAppends {
         let observer: (any EventObserver)?
-        var head: LogHead
-        /// The head's hash as bytes, the link the next event hashes over.
+        /// The head so far: its position and `recordedAt`, and its hash as bytes (the link the next event
+        /// hashes over).
+        var position: Int
+        var recordedAt: Timestamp?
         var previousHash: [UInt8]
         /// Stored so far, for the observer.
         var recorded: [RecordedEvent] = []
@@ -89,24 +91,22 @@ public final class EventLog: Sendable {
 
     func beginAppends(in txn: borrowing WriteTransaction) throws -> PendingAppends {
         let head = try readHead(txn)
-        return PendingAppends(observer: observer.withLock { $0.value }, head: head,
+        return PendingAppends(observer: observer.withLock { $0.value }, position: head.position,
+                              recordedAt: head.recordedAt,
                               previousHash: Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis,
                               startPosition: head.position)
     }
 
     /// Writes the new head and hands every stored event to the observer; the caller then commits.
     func finishAppends(_ appends: PendingAppends, in txn: borrowing WriteTransaction) throws {
-        guard appends.head.position > appends.startPosition else { return }
+        guard appends.position > appends.startPosition else { return }
         var value: [UInt8] = []
         value.reserveCapacity(48)
-        withUnsafeBytes(of: UInt64(appends.head.position).bigEndian) { value.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(appends.position).bigEndian) { value.append(contentsOf: $0) }
         value.append(contentsOf: appends.previousHash)
-        withUnsafeBytes(of: (appends.head.recordedAt?.microseconds ?? 0).bigEndian) { value.append(contentsOf: $0) }
+        withUnsafeBytes(of: (appends.recordedAt?.microseconds ?? 0).bigEndian) { value.append(contentsOf: $0) }
         try txn.put(databases.meta, key: "head", value: value)
-        if let observer = appends.observer {
-            try observer.apply(appends.recorded, in: txn)
-            try observer.didApply(upTo: appends.head.position, in: txn)
-        }
+        try appends.observer?.apply(appends.recorded, in: txn)
     }
 
     /// Applies one atomic request inside `txn`, after `beginAppends` and before `finishAppends`.
@@ -118,7 +118,7 @@ public final class EventLog: Sendable {
     func apply(_ events: [ProposedEvent], to appends: inout PendingAppends,
                in txn: borrowing WriteTransaction) throws -> [AppendedEvent] {
         let db = databases
-        let startPosition = appends.head.position
+        let startPosition = appends.position
 
         // Check.
         var plan: [PlannedEvent] = []
@@ -179,7 +179,7 @@ public final class EventLog: Sendable {
 
         // Write.
         let now = Timestamp.now()
-        let recordedAt = appends.head.recordedAt.map { max($0, now) } ?? now
+        let recordedAt = appends.recordedAt.map { max($0, now) } ?? now
         let recordedAtMember = StoredEnvelopeWriter.recordedAtMember(recordedAt.rfc3339())
         var previousHash = appends.previousHash
         let observing = appends.observer != nil
@@ -205,7 +205,8 @@ public final class EventLog: Sendable {
             previousHash = hash
             hashes.append(Hex.string(hash))
         }
-        appends.head = LogHead(position: startPosition + plan.count, hash: hashes[hashes.count - 1], recordedAt: recordedAt)
+        appends.position = startPosition + plan.count
+        appends.recordedAt = recordedAt
         appends.previousHash = previousHash
 
         return answers.map { answer in

@@ -2,13 +2,7 @@ import LMDB
 
 /// Something kept in step with the log inside the append transaction (the live projections).
 public protocol EventObserver: AnyObject, Sendable {
-    /// Called once per write transaction with every event it stored, in position order. Under group commit
-    /// one call carries the events of several requests.
+    /// Called once per write transaction that stored events, with all of them in position order (under group
+    /// commit, the events of several requests); the last one's position is where the observer has caught up to.
     func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws
-    /// Called once per atomic request that stored events, after the last of them.
-    func didApply(upTo position: Int, in txn: borrowing WriteTransaction) throws
-}
-
-extension EventObserver {
-    public func didApply(upTo position: Int, in txn: borrowing WriteTransaction) throws {}
 }

@@ -97,15 +97,12 @@ public final class ProjectionHost: EventObserver {
     // MARK: EventObserver
 
     public func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
-        let current = live.withLock { Array($0.values) }
-        for p in current { try p.instance.apply(events, in: txn) }
-    }
-
-    public func didApply(upTo position: Int, in txn: borrowing WriteTransaction) throws {
-        // The registry entry is rewritten from what the host knows, without reading it back first: this runs
-        // once per commit on the append path.
+        guard let position = events.last?.position else { return }
         let current = live.withLock { $0.map { ($0.key, $0.value) } }
         for (name, p) in current {
+            try p.instance.apply(events, in: txn)
+            // The registry entry is rewritten from what the host knows, without reading it back first: this
+            // runs once per commit on the append path.
             try writeStatus(ProjectionStatus(name: name, version: type(of: p.instance).version,
                                              generation: p.generation, checkpoint: position), in: txn)
         }
