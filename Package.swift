@@ -57,6 +57,8 @@ let package = Package(
         .executableTarget(name: "cxledger-bench", dependencies: [
             "CXLedgerCore", "CXLedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // A bare HTTP server for the ingest floor.
+            .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tools/cxledger-bench"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "CXLedgerCoreTests", dependencies: [

@@ -37,4 +37,24 @@ import Testing
         #expect(run.output.contains(socket), "\(run.output)")
         #expect(await server.terminate() == 0)
     }
+
+    @Test("ingest --floor posts to an HTTP server with no ledger and reports it as ingest-floor",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
+    func ingestFloorRuns() throws {
+        let scratch = HarnessDirectory("bench-floor")
+        let run = try Harness.run("cxledger-bench", ["ingest", "--floor", "--clients", "4", "--seconds", "1", "--json"],
+                                  scratch: scratch.path)
+        #expect(run.status == 0, "\(run.output)")
+        let line = try #require(run.output.split(separator: "\n").last.map(String.init))
+        let result = try JSONParser.parse(Array(line.utf8))
+        #expect(result["scenario"] == "ingest-floor")
+        #expect(result["errors"] == 0)
+        #expect((result["events"]?.doubleValue ?? 0) > 0)
+        #expect(result["events"] == result["requests"])
+
+        let refused = try Harness.run("cxledger-bench", ["ingest", "--floor", "--socket", scratch.sub("x.sock")],
+                                      scratch: scratch.path)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("--floor starts its own server"), "\(refused.output)")
+    }
 }

@@ -27,6 +27,15 @@ struct AllScenarios: AsyncParsableCommand {
         emit(single)
         let batched = try await IngestScenario.measure(socket: nil, clients: 64, batch: 100, seconds: seconds)
         emit(batched)
+        // The same clients against HTTP with no ledger behind it: the ceiling of this machine's HTTP stack, and
+        // the share of it the ledger reaches.
+        for (ours, batch) in [(single, 1), (batched, 100)] {
+            var floor = try await IngestScenario.measure(socket: nil, clients: 64, batch: batch, seconds: seconds, floor: true)
+            if floor.eventsPerSecond > 0 {
+                floor.extra["ledgerShareOfFloor"] = .number((ours.eventsPerSecond / floor.eventsPerSecond * 100).rounded() / 100)
+            }
+            emit(floor)
+        }
         let ledger = try GeneratedLedger.make(events: logEvents, name: "all")
         defer { ledger.remove() }
         emit(try RebuildScenario.measure(ledger))

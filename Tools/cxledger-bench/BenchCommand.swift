@@ -6,5 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxledger-bench",
         abstract: "Benchmarks: append, ingest, rebuild, query, verify, all.",
-        subcommands: [AppendScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self, AllScenarios.self])
+        subcommands: [AppendScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self, AllScenarios.self,
+                      HTTPFloorServer.self])
 }

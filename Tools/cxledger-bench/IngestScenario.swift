@@ -15,21 +15,27 @@ struct IngestScenario: AsyncParsableCommand {
     @Option(help: "How long to post.") var seconds: Double = 10
     @Option(help: "Also report events/s per window of this many seconds, to see whether throughput holds up over a long run.")
     var window: Double = 10
+    @Flag(help: "Post to an HTTP server with no ledger behind it instead: the most this machine's HTTP stack acknowledges.")
+    var floor = false
     @Flag(help: "One JSON object.") var json = false
 
     func validate() throws {
         guard window > 0 else { throw ValidationError("--window must be more than 0 seconds") }
+        guard !(floor && socket != nil) else { throw ValidationError("--floor starts its own server; leave out --socket") }
     }
 
     func run() async throws {
-        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window).print(json: json)
+        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window, floor: floor)
+            .print(json: json)
     }
 
-    static func measure(socket: String?, clients: Int, batch: Int, seconds: Double, window: Double = 10) async throws -> BenchResult {
+    /// With `floor`, the clients post to `http-floor-server` (no ledger) and the result's scenario is `ingest-floor`.
+    static func measure(socket: String?, clients: Int, batch: Int, seconds: Double, window: Double = 10,
+                        floor: Bool = false) async throws -> BenchResult {
         var server: ChildServer?
         var path = socket
         if path == nil {
-            let started = try await ChildServer.start()
+            let started = try await ChildServer.start(floor: floor)
             server = started
             path = started.socket
         }
@@ -46,12 +52,12 @@ struct IngestScenario: AsyncParsableCommand {
             return all
         }
         let elapsed = monotonicSeconds() - start
-        var result = BenchResult(scenario: "ingest", events: results.reduce(0) { $0 + $1.events }, seconds: elapsed,
+        var result = BenchResult(scenario: floor ? "ingest-floor" : "ingest", events: results.reduce(0) { $0 + $1.events }, seconds: elapsed,
                                  latenciesMs: results.flatMap { $0.latenciesMs })
         result.errors = results.reduce(0) { $0 + $1.errors }
         result.extra = ["clients": .number(Double(clients)), "batch": .number(Double(batch)),
                         "requests": .number(Double(result.latenciesMs.count)),
-                        "server": .string(socket == nil ? "started by the benchmark" : socketPath)]
+                        "server": .string(floor ? "HTTP only, no ledger" : socket == nil ? "started by the benchmark" : socketPath)]
         // Acknowledged events per window: a server that slows down as it runs (state that grows with every
         // commit) shows as falling windows long before it shows in the average.
         // A run shorter than one window is one window as long as the run.
@@ -109,7 +115,8 @@ struct IngestScenario: AsyncParsableCommand {
     }
 }
 
-/// `cxledger serve` started from the binary beside this one, on a fresh ledger.
+/// `cxledger serve` started from the binary beside this one, on a fresh ledger (or, for `--floor`, this binary's
+/// `http-floor-server`).
 final class ChildServer: Sendable {
     let process: Process
     let directory: String
@@ -121,9 +128,9 @@ final class ChildServer: Sendable {
         self.socket = socket
     }
 
-    static func start() async throws -> ChildServer {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("cxledger").path
+    static func start(floor: Bool = false) async throws -> ChildServer {
+        let this = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let binary = floor ? this.path : this.deletingLastPathComponent().appendingPathComponent("cxledger").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("no cxledger binary beside cxledger-bench at \(binary); build it, or pass --socket")
         }
@@ -131,7 +138,8 @@ final class ChildServer: Sendable {
         let socket = dir + "/cxledger.sock"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--data", dir + "/data", "--socket", socket, "--log-level", "warning"]
+        process.arguments = floor ? ["http-floor-server", "--socket", socket]
+            : ["serve", "--data", dir + "/data", "--socket", socket, "--log-level", "warning"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
