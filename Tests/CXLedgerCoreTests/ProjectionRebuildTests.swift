@@ -355,6 +355,48 @@ struct ProjectionRebuildTests {
         }
     }
 
+    @Test("a stored event that no longer decodes stops the rebuild with an error, leaving the live generation; mended, it rebuilds",
+          .timeLimit(.minutes(2)))
+    func corruptEventStopsTheRebuild() throws {
+        let dir = FixtureDirectory("rebuild-corrupt")
+        try rebuildFixtureSession(dir.sub("data")) { log, host in
+            let cases = try rebuildFixtureAppendHistory(log, events: 3_000, seed: 7)
+            let before = try rebuildFixtureAnswers(log, host, cases: cases)
+            let generations = try Dictionary(uniqueKeysWithValues: host.types.map { ($0.name, try #require(try host.status(of: $0.name)).generation) })
+            // Behind the log's back: event 2,000's data becomes an array, which no stored envelope may hold.
+            let (key, original) = try log.read { txn -> ([UInt8], [UInt8]) in
+                var seen = 0
+                var found: ([UInt8], [UInt8])?
+                try txn.scan(log.databases.events) { k, v in
+                    seen += 1
+                    if seen == 2_000 { found = (Array(k), Array(v)) }
+                    return seen < 2_000
+                }
+                return try #require(found)
+            }
+            let needle = Array(#""data":{"#.utf8)
+            let at = try #require((0...(original.count - needle.count)).first { original[$0..<($0 + needle.count)].elementsEqual(needle) })
+            var broken = original
+            broken[at + needle.count - 1] = UInt8(ascii: "[")
+            let corrupted = broken
+            try log.environment.write { txn in try txn.put(log.databases.events, key: key, value: corrupted) }
+
+            // Every projection folds in memory on two threads while a third decodes; all of them must stop.
+            #expect(throws: LedgerError.self) { try host.rebuild(host.types, chunk: 500) }
+            #expect(throws: LedgerError.self) { try host.rebuild(OpenCasesProjection.self, chunk: 500) }
+            for type in host.types {
+                #expect(try host.status(of: type.name)?.generation == generations[type.name], "\(type.name)")
+            }
+            // No rebuild is reported as still running.
+            #expect(host.rebuildsInProgress().isEmpty)
+
+            try log.environment.write { txn in try txn.put(log.databases.events, key: key, value: original) }
+            try host.rebuild(host.types)
+            #expect(try rebuildFixtureCheckAll(host) == [:])
+            #expect(try rebuildFixtureAnswers(log, host, cases: cases) == before)
+        }
+    }
+
     @Test("a stored version that differs from the code's is rebuilt by a writable open")
     func staleVersionRebuiltOnOpen() throws {
         let dir = FixtureDirectory("rebuild-version")

@@ -32,12 +32,12 @@ final class BoundedHandoff<Item: Sendable>: Sendable {
         condition.unlock()
     }
 
-    /// Blocks until an item arrives; nil when the producer finished.
+    /// Blocks until an item arrives; nil when the producer finished, or once the handoff is cancelled.
     func take() -> Item? {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !finished { condition.wait() }
-        if items.isEmpty { return nil }
+        while items.isEmpty && !finished && !cancelled { condition.wait() }
+        if items.isEmpty || cancelled { return nil }
         condition.broadcast()
         return items.removeFirst()
     }

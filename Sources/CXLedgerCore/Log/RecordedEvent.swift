@@ -12,7 +12,7 @@ public struct RecordedEvent: Sendable {
     public private(set) var customerId: String?
     public private(set) var caseId: String?
     public var occurredAt: Timestamp
-    public var data: [String: JSONValue]
+    public var data: EventData
     public var metadata: [String: JSONValue]?
     /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (nil elsewhere).
     private var preparedCaseKey: UTF8Key?, preparedCustomerKey: UTF8Key?
@@ -32,7 +32,7 @@ public struct RecordedEvent: Sendable {
         customerId = event.customerId
         caseId = event.caseId
         occurredAt = event.occurredAtTime
-        data = event.data
+        data = EventData(event.data)
         metadata = event.metadata
     }
 
@@ -45,7 +45,7 @@ public struct RecordedEvent: Sendable {
         let quote = UInt8(ascii: "\"")
         guard json.count >= 2, json[0] == UInt8(ascii: "{") else { throw bad("envelope") }
         var position: Int?, stream: String?, version: Int?, recorded: Timestamp?, id: String?
-        var type: EventType?, occurred: Timestamp?, data: [String: JSONValue]?
+        var type: EventType?, occurred: Timestamp?, data: EventData?
         var customerId: String?, caseId: String?, metadata: [String: JSONValue]?
         var i = 1
         while i < json.count && json[i] != UInt8(ascii: "}") {
@@ -60,9 +60,23 @@ public struct RecordedEvent: Sendable {
                 if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
                 continue
             }
-            let (value, end) = try JSONParser.parseValue(json, at: keyEnd + 2)
             // The member names are ASCII and few, so they are matched as bytes, without building a String each.
-            switch StoredMember(key) {
+            let member = StoredMember(key)
+            guard member != nil && member != .data else {
+                // `data` is kept as its bytes and read member by member when a fold asks (see `EventData`);
+                // members no fold reads are skipped unparsed.
+                let start = keyEnd + 2
+                guard let end = JSONSkipper.endOfValue(json, at: start) else { throw bad(member == .data ? "data" : "envelope") }
+                if member == .data {
+                    guard json[start] == UInt8(ascii: "{") else { throw bad("data") }
+                    data = EventData(canonical: Array(UnsafeRawBufferPointer(rebasing: json[start..<end])))
+                }
+                i = end
+                if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
+                continue
+            }
+            let (value, end) = try JSONParser.parseValue(json, at: keyEnd + 2)
+            switch member {
             case .position: position = value.intValue
             case .stream: stream = value.stringValue
             case .streamVersion: version = value.intValue
@@ -70,7 +84,7 @@ public struct RecordedEvent: Sendable {
             case .id: id = value.stringValue
             case .type: type = value.stringValue.flatMap(EventType.init(rawValue:))
             case .occurredAt: occurred = value.stringValue.flatMap(Timestamp.parseDateTime)
-            case .data: data = value.objectValue
+            case .data: break
             case .customerId: customerId = value.stringValue
             case .caseId: caseId = value.stringValue
             case .metadata: metadata = value.objectValue

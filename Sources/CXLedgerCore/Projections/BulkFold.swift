@@ -19,6 +19,14 @@ protocol BulkFold: AnyObject, Sendable {
 
     /// The folded state as the projection's tables, each in key order.
     func tables() -> [SortedTable]
+
+    /// Whether the fold keeps no state but its own (nothing from `BulkFoldShared`), so it may fold on a thread
+    /// beside the rebuild's other folds.
+    var foldsAlone: Bool { get }
+}
+
+extension BulkFold {
+    var foldsAlone: Bool { false }
 }
 
 /// A projection that can rebuild through a `BulkFold` (the others are folded event by event in place).
@@ -29,8 +37,10 @@ protocol BulkFoldable {
 /// What the bulk folds of one rebuild share: the repeat-incident rule, which three projections embed, is
 /// folded once and written into each one's tables.
 final class BulkFoldShared: @unchecked Sendable {
-    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
-    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
+    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
+    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
+    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
+    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
     private(set) lazy var linker = RepeatLinkerBulkFold()
 }
 

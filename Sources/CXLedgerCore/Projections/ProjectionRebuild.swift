@@ -18,6 +18,8 @@ extension ProjectionHost {
         guard !types.isEmpty else { return }
         let label = types.count == 1 ? types[0].name : types.map { $0.name }.joined(separator: "+")
         let started = Date()
+        // Finished or failed, the rebuild is no longer in progress.
+        defer { rebuilds.withLock { r in for type in types { r[type.name] = nil } } }
         let current = try types.map { try status(of: $0.name) }
         let generations = current.map { ($0?.generation ?? 0) + 1 }
         let instances: [any Projection] = try log.environment.write { txn in
@@ -36,9 +38,29 @@ extension ProjectionHost {
         var folds = bulk.compactMap { $0 }
         let snapshotHead = try log.head().position
         // Batches no larger than a chunk, so a chunk stays the bound on how long appends wait.
-        let prefetch = RebuildPrefetch(log: log, from: 1, to: snapshotHead, batch: max(1, min(chunk, 1_000)))
-        defer { prefetch.stop() }
+        let batch = max(1, min(chunk, 1_000))
         var next = 1
+        let prefetch: RebuildPrefetch?
+        if inPlace.isEmpty && !folds.isEmpty {
+            // Every projection folds in memory, so nothing needs a write transaction until the tables are written:
+            // the folds run off the writer thread (appends are not held up at all), on this thread and beside it.
+            try foldInMemory(folds, through: snapshotHead, batch: batch, chunk: chunk) { reached in
+                // Against the log as it stands now, appends since the rebuild began included.
+                let head = (try? self.log.head().position) ?? snapshotHead
+                let report = RebuildProgress(name: label, applied: reached, total: max(head, snapshotHead),
+                                             seconds: Date().timeIntervalSince(started), finished: false)
+                rebuilds.withLock { r in for type in types { r[type.name] = report } }
+                progress?(report)
+            }
+            try writeOut(folds, entriesPerTransaction: max(1, chunk) * 4)
+            folds = []
+            inPlace = instances
+            next = snapshotHead + 1
+            prefetch = nil
+        } else {
+            prefetch = RebuildPrefetch(log: log, from: 1, to: snapshotHead, batch: batch)
+        }
+        defer { prefetch?.stop() }
         while true {
             let start = next
             let foldsNow = folds, inPlaceNow = inPlace
@@ -77,6 +99,32 @@ extension ProjectionHost {
         for (type, old) in zip(types, current) {
             if let old { try dropGeneration(type, old.generation) }
         }
+    }
+
+    /// Folds positions 1 through `head` into `folds` in memory: the folds that keep only state of their own on a
+    /// thread beside this one, the others here, while a third thread decodes. `progress` gets the position
+    /// this thread has reached every `chunk` events.
+    private func foldInMemory(_ folds: [any BulkFold], through head: Int, batch: Int, chunk: Int,
+                              progress: (Int) -> Void) throws {
+        let alone = folds.filter(\.foldsAlone), here = folds.filter { !$0.foldsAlone }
+        let split = !alone.isEmpty && !here.isEmpty
+        let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: batch, consumers: split ? 2 : 1)
+        let beside = split ? BulkFoldThread(alone, reading: prefetch, consumer: 1, through: head) : nil
+        defer {
+            prefetch.stop()
+            try? beside?.wait()
+        }
+        var last = 0, reported = 0
+        while let events = try prefetch.next(startingAt: last + 1) {
+            BulkFoldThread.fold(events, into: split ? here : folds)
+            last = events[events.count - 1].position
+            if last - reported >= chunk || last == head {
+                progress(last)
+                reported = last
+            }
+        }
+        try beside?.wait()
+        if last < head { throw RebuildPrefetch.endedEarly(at: last, head: head) }
     }
 
     /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of

@@ -5,14 +5,16 @@ import Synchronization
 /// Decodes stored events for a rebuild on a thread of its own, so parsing the log overlaps with folding it.
 ///
 /// It reads positions `from...to` (the head when the rebuild began) in short read transactions and hands
-/// them over in order. Anything later, and anything after a hand-over that did not line up (a fold retried
-/// after the map grew), the rebuild reads itself.
+/// them over in order, every batch to each of its `consumers` (threads folding different projections).
+/// Anything later, and anything after a hand-over that did not line up (a fold retried after the map grew),
+/// the rebuild reads itself.
 final class RebuildPrefetch: Sendable {
-    private let handoff = BoundedHandoff<Result<[RecordedEvent], any Error>>(capacity: 8)
+    private let handoffs: [BoundedHandoff<Result<[RecordedEvent], any Error>>]
     private let stopped = Atomic<Bool>(false)
 
-    init(log: EventLog, from: Int, to: Int, batch: Int = 1_000) {
-        let handoff = handoff
+    init(log: EventLog, from: Int, to: Int, batch: Int = 1_000, consumers: Int = 1) {
+        let handoffs = (0..<max(1, consumers)).map { _ in BoundedHandoff<Result<[RecordedEvent], any Error>>(capacity: 8) }
+        self.handoffs = handoffs
         let thread = Thread {
             var next = from
             while next <= to {
@@ -28,11 +30,11 @@ final class RebuildPrefetch: Sendable {
                         return events
                     }
                 }
-                guard handoff.put(result) else { return }
+                for handoff in handoffs { guard handoff.put(result) else { return } }
                 guard case .success(let events) = result, let last = events.last else { break }
                 next = last.position + 1
             }
-            handoff.finish()
+            for handoff in handoffs { handoff.finish() }
         }
         thread.name = "cxledger.rebuild-prefetch"
         thread.start()
@@ -40,8 +42,8 @@ final class RebuildPrefetch: Sendable {
 
     /// The next decoded events, if they start at `position`; nil once prefetching is over (finished, or
     /// given up because the caller asked for another position).
-    func next(startingAt position: Int) throws -> [RecordedEvent]? {
-        guard !stopped.load(ordering: .relaxed), let result = handoff.take() else { return nil }
+    func next(startingAt position: Int, consumer: Int = 0) throws -> [RecordedEvent]? {
+        guard !stopped.load(ordering: .relaxed), let result = handoffs[consumer].take() else { return nil }
         let events = try result.get()
         guard events.first?.position == position else {
             stop()
@@ -50,9 +52,14 @@ final class RebuildPrefetch: Sendable {
         return events
     }
 
-    /// Stops the thread (it may be blocked handing over a batch).
+    /// Stops the thread (it may be blocked handing over a batch), for every consumer.
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        handoff.cancel()
+        for handoff in handoffs { handoff.cancel() }
+    }
+
+    /// The decoding stopped before `head` although nothing failed (the log cannot shrink, so this is a bug).
+    static func endedEarly(at last: Int, head: Int) -> LedgerError {
+        LedgerError(code: .unavailable, message: "the rebuild's decoding stopped at position \(last), before the head \(head)")
     }
 }

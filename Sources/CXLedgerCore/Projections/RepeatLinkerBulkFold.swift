@@ -6,8 +6,10 @@ import LMDB
 /// Every projection embedding the rule calls `fold` with the same event in turn; the first call folds it and
 /// the others get the same answer.
 final class RepeatLinkerBulkFold: @unchecked Sendable {
-    // @unchecked: used by one rebuild only, first by its jobs on the writer thread (one at a time, each waited
-    // for), then by the rebuild's own thread writing the tables out; never by two threads at once.
+    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
+    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
+    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
+    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
 
     /// Customer and category by their bytes, as the live `keys` prefix holds them (see `UTF8Key`).
     private struct Group: Hashable {

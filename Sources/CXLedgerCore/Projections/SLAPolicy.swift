@@ -9,7 +9,7 @@ public struct SLAPolicy: Sendable, Equatable {
     }
 
     /// From an `sla.policy_set` event's data (validated: both are positive integers).
-    init?(data: [String: JSONValue]) {
+    init?(data: EventData) {
         guard let m = data["firstResponseMinutes"]?.intValue, let h = data["resolutionHours"]?.intValue else { return nil }
         self.init(firstResponseMinutes: m, resolutionHours: h)
     }

@@ -1,0 +1,36 @@
+/// Finds where a JSON value ends without building it, for reading canonical JSON member by member.
+enum JSONSkipper {
+    /// The offset just past the value starting at `start` (JSON without whitespace), or nil when it does not end
+    /// inside `bytes`. Only the structure is checked: strings end at an unescaped quote, containers at their
+    /// matching close, and anything else at the next `,`, `}` or `]`.
+    static func endOfValue(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Int? {
+        var i = start
+        var depth = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+                    i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard i < bytes.count else { return nil }
+                i += 1
+                if depth == 0 { return i }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { return i > start ? i : nil }
+                depth -= 1
+                i += 1
+                if depth == 0 { return i }
+            case UInt8(ascii: ","):
+                guard depth > 0 else { return i > start ? i : nil }
+                i += 1
+            default:
+                i += 1
+            }
+        }
+        return depth == 0 && i > start ? i : nil
+    }
+}
