@@ -53,26 +53,47 @@ extension BulkFold {
 }
 
 /// The entries of one table, gathered in any order and handed out in key order (LMDB's byte order).
+///
+/// Keys and values live back to back in one byte buffer, an entry being a span of it: a rebuild's tables hold
+/// millions of small entries (a timeline entry per event), and an array of their own for each key and value
+/// cost more to allocate, write out and free than the folding itself.
 struct SortedTable: Sendable {
     let db: Database
-    private(set) var entries: [(key: [UInt8], value: [UInt8])] = []
+    private var bytes: [UInt8] = []
+    /// Per entry: where its key starts in `bytes`, then the key's and the value's lengths (the value follows the key).
+    private var spans: [(start: Int, keyCount: Int32, valueCount: Int32)] = []
     /// Whether entries were added in key order already.
     private var ordered = true
 
     init(_ db: Database, capacity: Int = 0) {
         self.db = db
-        entries.reserveCapacity(capacity)
+        spans.reserveCapacity(capacity)
     }
 
+    var count: Int { spans.count }
+
     mutating func add(_ key: [UInt8], _ value: [UInt8]) {
-        if ordered, let last = entries.last, !bytesPrecede(last.key, key) { ordered = false }
-        entries.append((key, value))
+        add(key: { $0.append(contentsOf: key) }, value)
+    }
+
+    /// Adds an entry whose key `writeKey` appends to the bytes it is handed, so the key needs no array of its own.
+    mutating func add(key writeKey: (inout [UInt8]) -> Void, _ value: [UInt8]) {
+        let start = bytes.count
+        writeKey(&bytes)
+        let keyCount = bytes.count - start
+        bytes.append(contentsOf: value)
+        let span = (start: start, keyCount: Int32(keyCount), valueCount: Int32(value.count))
+        if ordered, let last = spans.last {
+            ordered = bytes.withUnsafeBytes { Self.key(last, in: $0).precedes(Self.key(span, in: $0)) }
+        }
+        spans.append(span)
     }
 
     /// The same entries, for another database.
     func moved(to db: Database) -> SortedTable {
         var copy = SortedTable(db)
-        copy.entries = entries
+        copy.bytes = bytes
+        copy.spans = spans
         copy.ordered = ordered
         return copy
     }
@@ -80,9 +101,47 @@ struct SortedTable: Sendable {
     func sorted() -> SortedTable {
         guard !ordered else { return self }
         var copy = self
-        copy.entries.sort { bytesPrecede($0.key, $1.key) }
+        bytes.withUnsafeBytes { b in copy.spans.sort { Self.key($0, in: b).precedes(Self.key($1, in: b)) } }
         copy.ordered = true
         return copy
+    }
+
+    /// Hands the entries at `offsets` to `body` in order, as bytes valid only during the call.
+    func forEach(in offsets: Range<Int>,
+                 _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { b in
+            for i in offsets {
+                let span = spans[i]
+                let valueStart = span.start + Int(span.keyCount)
+                try body(Self.key(span, in: b).bytes, UnsafeRawBufferPointer(rebasing: b[valueStart..<(valueStart + Int(span.valueCount))]))
+            }
+        }
+    }
+
+    /// Every entry as arrays (for tests).
+    var entries: [(key: [UInt8], value: [UInt8])] {
+        var all: [(key: [UInt8], value: [UInt8])] = []
+        all.reserveCapacity(count)
+        forEach(in: 0..<count) { all.append((Array($0), Array($1))) }
+        return all
+    }
+
+    private static func key(_ span: (start: Int, keyCount: Int32, valueCount: Int32), in b: UnsafeRawBufferPointer) -> ByteOrderedKey {
+        ByteOrderedKey(bytes: UnsafeRawBufferPointer(rebasing: b[span.start..<(span.start + Int(span.keyCount))]))
+    }
+}
+
+/// Key bytes compared as LMDB compares keys by default: memcmp, then the shorter first.
+private struct ByteOrderedKey {
+    let bytes: UnsafeRawBufferPointer
+
+    func precedes(_ other: ByteOrderedKey) -> Bool {
+        let common = min(bytes.count, other.bytes.count)
+        if common > 0 {
+            let order = memcmp(bytes.baseAddress!, other.bytes.baseAddress!, common)
+            if order != 0 { return order < 0 }
+        }
+        return bytes.count < other.bytes.count
     }
 }
 
@@ -93,10 +152,5 @@ func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key
 
 /// Whether `a` sorts before `b` in LMDB's default key order (memcmp, then the shorter first).
 func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    let common = min(a.count, b.count)
-    if common > 0 {
-        let order = a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, common) } }
-        if order != 0 { return order < 0 }
-    }
-    return a.count < b.count
+    a.withUnsafeBytes { x in b.withUnsafeBytes { y in ByteOrderedKey(bytes: x).precedes(ByteOrderedKey(bytes: y)) } }
 }

@@ -79,11 +79,16 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             let owner = caseOwners[caseId]!
             customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
         }
-        // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
+        // customerId ‖ 00 ‖ position (as `CustomerHistoryProjection.timelineKey`): identifiers hold no NUL, so byte
+        // order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
             for position in timelines[customer]! {
-                timeline.add(CustomerHistoryProjection.timelineKey(customer.bytes, position), [])
+                timeline.add(key: { key in
+                    key.append(contentsOf: customer.bytes)
+                    key.append(0)
+                    withUnsafeBytes(of: UInt64(position).bigEndian) { key.append(contentsOf: $0) }
+                }, [])
             }
         }
         return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)

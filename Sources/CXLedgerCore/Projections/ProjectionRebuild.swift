@@ -133,13 +133,13 @@ extension ProjectionHost {
         // One fold's tables at a time, so only one copy of them is in memory besides the fold's own state.
         for table in folds.lazy.flatMap({ $0.tables() }) {
             var from = 0
-            while from < table.entries.count {
-                let slice = table.entries[from..<min(from + entriesPerTransaction, table.entries.count)]
+            while from < table.count {
+                let offsets = from..<min(from + entriesPerTransaction, table.count)
                 let db = table.db
                 try log.environment.write { txn in
-                    for e in slice { try txn.put(db, key: e.key, value: e.value, append: true) }
+                    try table.forEach(in: offsets) { key, value in try txn.put(db, rawKey: key, rawValue: value, append: true) }
                 }
-                from += slice.count
+                from = offsets.upperBound
             }
         }
     }
