@@ -36,6 +36,16 @@ public struct RecordedEvent: Sendable {
         metadata = event.metadata
     }
 
+    /// Reads the stored envelope of the event at `position`; a stored envelope that is not JSON is an
+    /// `invalid_json` error naming the position.
+    init(storedAt position: Int, envelope json: UnsafeRawBufferPointer, preparingKeys: Bool = false) throws {
+        do {
+            try self.init(storedEnvelope: json, preparingKeys: preparingKeys)
+        } catch let error as JSONParseError {
+            throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
+        }
+    }
+
     /// Reads a stored envelope (canonical JSON as the log writes it: no whitespace, ASCII keys without escapes)
     /// member by member.
     init(storedEnvelope json: UnsafeRawBufferPointer, preparingKeys: Bool = false) throws {

@@ -21,10 +21,6 @@ public struct StoredEvent: Sendable, Equatable {
     /// `preparingKeys`: also key `caseId` and `customerId` by their bytes now, for the bulk folds of a rebuild
     /// (done on the thread that decodes, so the folds' thread does not).
     func recorded(preparingKeys: Bool) throws -> RecordedEvent {
-        do {
-            return try json.withUnsafeBytes { try RecordedEvent(storedEnvelope: $0, preparingKeys: preparingKeys) }
-        } catch let error as JSONParseError {
-            throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
-        }
+        try json.withUnsafeBytes { try RecordedEvent(storedAt: position, envelope: $0, preparingKeys: preparingKeys) }
     }
 }

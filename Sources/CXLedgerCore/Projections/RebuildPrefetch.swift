@@ -23,8 +23,9 @@ final class RebuildPrefetch: Sendable {
                     try log.read { txn in
                         var events: [RecordedEvent] = []
                         events.reserveCapacity(batch)
-                        try log.forEachEvent(from: start, to: min(to, start + batch - 1), in: txn) { stored in
-                            events.append(try stored.recorded(preparingKeys: true))
+                        // Decoded where the bytes lie, without copying each envelope out first.
+                        try log.forEachEnvelope(from: start, to: min(to, start + batch - 1), in: txn) { position, json in
+                            events.append(try RecordedEvent(storedAt: position, envelope: json, preparingKeys: true))
                             return true
                         }
                         return events

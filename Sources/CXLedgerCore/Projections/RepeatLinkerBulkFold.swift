@@ -16,16 +16,20 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         let customerId: UTF8Key
         let category: UTF8Key
 
-        init(customerId: String, category: String) {
-            self.customerId = UTF8Key(customerId)
+        init(customerId: UTF8Key, category: String) {
+            self.customerId = customerId
             self.category = UTF8Key(category)
+        }
+
+        init(customerId: String, category: String) {
+            self.init(customerId: UTF8Key(customerId), category: category)
         }
     }
 
     /// By caseId's bytes, as the live `cases` table.
     private var entries: [UTF8Key: RepeatLinker.Entry] = [:]
-    /// Per customer and category, the cases in opening order (position, caseId).
-    private var groups: [Group: [(position: Int, caseId: String)]] = [:]
+    /// Per customer and category, the cases in opening order (position, caseId, and caseId's key for `entries`).
+    private var groups: [Group: [(position: Int, caseId: String, caseKey: UTF8Key)]] = [:]
     /// `laterPrefix(earlier) ‖ later` keys of active links.
     private var later: Set<[UInt8]> = []
 
@@ -47,8 +51,8 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             return open(caseId, caseKey, event)
         case .caseRecategorized:
             guard let category = event.data["category"]?.stringValue, let e = entries[caseKey], e.category != category else { return nil }
-            remove(caseId, from: Group(customerId: e.customerId, category: e.category))
-            insert(caseId, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
+            remove(caseKey, from: Group(customerId: e.customerId, category: e.category))
+            insert(caseId, caseKey, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
             entries[caseKey]!.category = category
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
             guard let index = entries.index(forKey: caseKey) else { return nil }
@@ -76,13 +80,14 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         let customer = event.customerId ?? ""
         var e = RepeatLinker.Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "",
                                    openedPosition: event.position)
-        let group = Group(customerId: customer, category: e.category)
+        let group = event.customerKey.map { Group(customerId: $0, category: e.category) }
+            ?? Group(customerId: customer, category: e.category)
         let windowStart = event.occurredAt.adding(days: -RepeatLinker.window)
         // Newest first, as the reverse scan of `keys` walks them.
         var found: (caseId: String, closedAt: Timestamp?)?
         // `!=` on String, as the live scan's `other == caseId`.
         for candidate in (groups[group] ?? []).reversed() where candidate.caseId != caseId {
-            guard let other = entries[UTF8Key(candidate.caseId)] else { continue }
+            guard let other = entries[candidate.caseKey] else { continue }
             let closedAt = other.closed ? other.closedAt : nil
             if let closedAt, closedAt < windowStart { continue }
             found = (candidate.caseId, closedAt)
@@ -94,26 +99,28 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             later.insert(RepeatLinker.laterPrefix(found.caseId) + Array(caseId.utf8))
         }
         if let previous = entries[caseKey] {
-            remove(caseId, from: Group(customerId: previous.customerId, category: previous.category))
+            remove(caseKey, from: Group(customerId: previous.customerId, category: previous.category))
         }
-        insert(caseId, position: event.position, into: group)
+        insert(caseId, caseKey, position: event.position, into: group)
         entries[caseKey] = e
         return e.links.isEmpty ? nil : RepeatLinker.HoldChange(caseId: caseId, customerId: customer, holds: true)
     }
 
-    private func insert(_ caseId: String, position: Int, into group: Group) {
-        var list = groups.removeValue(forKey: group) ?? []
-        // Openings arrive in position order, so this is nearly always an append.
-        var i = list.count
-        while i > 0 && list[i - 1].position > position { i -= 1 }
-        list.insert((position, caseId), at: i)
-        groups[group] = list
+    private func insert(_ caseId: String, _ caseKey: UTF8Key, position: Int, into group: Group) {
+        guard let index = groups.index(forKey: group) else {
+            groups[group] = [(position, caseId, caseKey)]
+            return
+        }
+        // In place. Openings arrive in position order, so this is nearly always an append.
+        var i = groups.values[index].count
+        while i > 0 && groups.values[index][i - 1].position > position { i -= 1 }
+        groups.values[index].insert((position, caseId, caseKey), at: i)
     }
 
-    private func remove(_ caseId: String, from group: Group) {
-        guard var list = groups.removeValue(forKey: group) else { return }
-        list.removeAll { $0.caseId.utf8.elementsEqual(caseId.utf8) }
-        if !list.isEmpty { groups[group] = list }
+    private func remove(_ caseKey: UTF8Key, from group: Group) {
+        guard let index = groups.index(forKey: group) else { return }
+        groups.values[index].removeAll { $0.caseKey == caseKey }
+        if groups.values[index].isEmpty { groups.remove(at: index) }
     }
 
     /// The folded entries, computed once and handed to every embedding projection.
