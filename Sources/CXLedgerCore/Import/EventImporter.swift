@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Appends NDJSON events in atomic batches of N lines, stopping at the first bad line.
 ///
@@ -49,6 +50,9 @@ public enum EventImporter {
     public static func run(handle: FileHandle, batchSize: Int,
                            append: ([ProposedEvent]) throws -> [AppendedEvent]) throws -> Outcome {
         let handoff = BoundedHandoff<Batch>(capacity: 2)
+        // Appended batches go back to the producer to be freed there: freeing a thousand events between two
+        // appends kept the writer waiting, while the producer has time to spare.
+        let spent = Mutex<[[ProposedEvent]]>([])
         // FileHandle is not Sendable, but only the producer thread touches it from here on.
         nonisolated(unsafe) let input = handle
         let producer = Thread {
@@ -57,7 +61,15 @@ public enum EventImporter {
             var firstLine = 1
             do {
                 while let line = try reader.next() {
-                    if batch.isEmpty { firstLine = reader.lineNumber }
+                    if batch.isEmpty {
+                        firstLine = reader.lineNumber
+                        // Taken out under the lock, freed outside it.
+                        var freed = spent.withLock { s -> [[ProposedEvent]] in
+                            defer { s = [] }
+                            return s
+                        }
+                        freed.removeAll()
+                    }
                     do throws(LedgerError) {
                         batch.append(try decode(line))
                     } catch {
@@ -90,6 +102,7 @@ public enum EventImporter {
                     for a in try append(events) {
                         if a.alreadyStored { outcome.alreadyPresent += 1 } else { outcome.appended += 1 }
                     }
+                    spent.withLock { $0.append(events) }
                 } catch let failure as AppendFailure {
                     outcome.failure = (firstLine + failure.index, failure.error)
                     return outcome
