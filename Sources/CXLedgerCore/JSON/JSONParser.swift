@@ -161,6 +161,12 @@ private struct Parser {
             switch p[i] {
             case Byte.openBrace:
                 guard frames.count < maxDepth else { throw tooDeep() }
+                if frames.isEmpty && members.capacity == 0 {
+                    // Room for a typical envelope at once, rather than growing the stacks a few times per document.
+                    frames.reserveCapacity(4)
+                    members.reserveCapacity(24)
+                    pendingKeys.reserveCapacity(4)
+                }
                 i += 1
                 skipWhitespace()
                 if i < n && p[i] == Byte.closeBrace {

@@ -1,39 +1,90 @@
 import Foundation
 
 /// A stored event in typed form: what projections fold over.
+///
+/// Its members sit behind one reference, as `ProposedEvent`'s do: an event appended in this process shares the
+/// validated event's storage, one decoded from the log has a box of its own. Handing events to the projections
+/// then costs one reference count each instead of a dozen.
 public struct RecordedEvent: Sendable {
-    public var position: Int
-    public var stream: String
-    public var streamVersion: Int
-    public var recordedAt: Timestamp
-    public var id: String
-    public var type: EventType
-    /// Read-only, so the prepared keys below always match them.
-    public private(set) var customerId: String?
-    public private(set) var caseId: String?
-    public var occurredAt: Timestamp
-    public var data: EventData
-    public var metadata: [String: JSONValue]?
-    /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (nil elsewhere).
-    private var preparedCaseKey: UTF8Key?, preparedCustomerKey: UTF8Key?
+    public let position: Int
+    public let streamVersion: Int
+    public let recordedAt: Timestamp
+    private let source: Source
+
+    private enum Source: Sendable {
+        case appended(ProposedEvent)
+        case decoded(Decoded)
+    }
+
+    /// The members of an event read back from the log.
+    private final class Decoded: Sendable {
+        let stream: String
+        let id: String
+        let type: EventType
+        let customerId: String?
+        let caseId: String?
+        let occurredAt: Timestamp
+        let data: EventData
+        let metadata: [String: JSONValue]?
+        /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (nil elsewhere).
+        let caseKey: UTF8Key?, customerKey: UTF8Key?
+
+        init(stream: String, id: String, type: EventType, customerId: String?, caseId: String?, occurredAt: Timestamp,
+             data: EventData, metadata: [String: JSONValue]?, preparingKeys: Bool) {
+            self.stream = stream
+            self.id = id
+            self.type = type
+            self.customerId = customerId
+            self.caseId = caseId
+            self.occurredAt = occurredAt
+            self.data = data
+            self.metadata = metadata
+            caseKey = preparingKeys ? caseId.map(UTF8Key.init) : nil
+            customerKey = preparingKeys ? customerId.map(UTF8Key.init) : nil
+        }
+    }
+
+    public var stream: String {
+        switch source { case .appended(let e): e.stream; case .decoded(let d): d.stream }
+    }
+    public var id: String {
+        switch source { case .appended(let e): e.id; case .decoded(let d): d.id }
+    }
+    public var type: EventType {
+        switch source { case .appended(let e): e.type; case .decoded(let d): d.type }
+    }
+    public var customerId: String? {
+        switch source { case .appended(let e): e.customerId; case .decoded(let d): d.customerId }
+    }
+    public var caseId: String? {
+        switch source { case .appended(let e): e.caseId; case .decoded(let d): d.caseId }
+    }
+    public var occurredAt: Timestamp {
+        switch source { case .appended(let e): e.occurredAtTime; case .decoded(let d): d.occurredAt }
+    }
+    public var data: EventData {
+        switch source { case .appended(let e): EventData(e.data); case .decoded(let d): d.data }
+    }
+    public var metadata: [String: JSONValue]? {
+        switch source { case .appended(let e): e.metadata; case .decoded(let d): d.metadata }
+    }
 
     /// `caseId` keyed by its bytes, for the bulk folds (see `UTF8Key`).
-    var caseKey: UTF8Key? { preparedCaseKey ?? caseId.map(UTF8Key.init) }
+    var caseKey: UTF8Key? {
+        if case .decoded(let d) = source, let key = d.caseKey { return key }
+        return caseId.map(UTF8Key.init)
+    }
     /// `customerId` keyed by its bytes, for the bulk folds.
-    var customerKey: UTF8Key? { preparedCustomerKey ?? customerId.map(UTF8Key.init) }
+    var customerKey: UTF8Key? {
+        if case .decoded(let d) = source, let key = d.customerKey { return key }
+        return customerId.map(UTF8Key.init)
+    }
 
     init(_ event: ProposedEvent, position: Int, streamVersion: Int, recordedAt: Timestamp) {
         self.position = position
-        stream = event.stream
         self.streamVersion = streamVersion
         self.recordedAt = recordedAt
-        id = event.id
-        type = event.type
-        customerId = event.customerId
-        caseId = event.caseId
-        occurredAt = event.occurredAtTime
-        data = EventData(event.data)
-        metadata = event.metadata
+        source = .appended(event)
     }
 
     /// Reads the stored envelope of the event at `position`; a stored envelope that is not JSON is an
@@ -112,20 +163,10 @@ public struct RecordedEvent: Sendable {
         guard let occurred else { throw bad("occurredAt") }
         guard let data else { throw bad("data") }
         self.position = position
-        self.stream = stream
         streamVersion = version
         recordedAt = recorded
-        self.id = id
-        self.type = type
-        self.customerId = customerId
-        self.caseId = caseId
-        occurredAt = occurred
-        self.data = data
-        self.metadata = metadata
-        if preparingKeys {
-            preparedCaseKey = caseId.map(UTF8Key.init)
-            preparedCustomerKey = customerId.map(UTF8Key.init)
-        }
+        source = .decoded(Decoded(stream: stream, id: id, type: type, customerId: customerId, caseId: caseId,
+                                  occurredAt: occurred, data: data, metadata: metadata, preparingKeys: preparingKeys))
     }
 }
 
