@@ -5,7 +5,7 @@ import Hummingbird
 /// ingest scenario can measure what HTTP alone costs on this machine, with the same clients in the same run.
 ///
 /// It reads each request's body whole, as the ledger does, and answers 201 with a body like the ledger's
-/// answer to one event. What `ingest --floor` reports is then the most requests per second any
+/// answer to a request of `--events-per-request` events. What `ingest --floor` reports is then the most requests per second any
 /// server built on this HTTP stack could acknowledge here; the ledger's figure divided by it is the share of
 /// that ceiling the ledger reaches.
 struct HTTPFloorServer: AsyncParsableCommand {
@@ -14,11 +14,14 @@ struct HTTPFloorServer: AsyncParsableCommand {
         shouldDisplay: false)
 
     @Option(help: "The socket to listen on.") var socket: String
+    @Option(help: "Events per request the clients post: each answer lists as many, as the ledger's does.")
+    var eventsPerRequest: Int = 1
 
     func run() async throws {
-        // The ledger's answer to one event, same members and about the same size.
-        let answer = ByteBuffer(string: #"{"events":[{"hash":""# + String(repeating: "0", count: 64)
-            + #"","id":"00000000-0000-4000-8000-000000000000","position":1,"stream":"customer-cust-0001","streamVersion":1}]}"#)
+        // The ledger's answer to a request: one entry per event, with the same members and about the same size.
+        let entry = #"{"hash":""# + String(repeating: "0", count: 64)
+            + #"","id":"00000000-0000-4000-8000-000000000000","position":1,"stream":"customer-cust-0001","streamVersion":1}"#
+        let answer = ByteBuffer(string: #"{"events":["# + Array(repeating: entry, count: max(1, eventsPerRequest)).joined(separator: ",") + "]}")
         let router = Router()
         router.get("/v1/health") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
         router.post("/v1/events") { request, _ -> Response in

@@ -35,7 +35,7 @@ struct IngestScenario: AsyncParsableCommand {
         var server: ChildServer?
         var path = socket
         if path == nil {
-            let started = try await ChildServer.start(floor: floor)
+            let started = try await ChildServer.start(floor: floor ? batch : nil)
             server = started
             path = started.socket
         }
@@ -128,18 +128,20 @@ final class ChildServer: Sendable {
         self.socket = socket
     }
 
-    static func start(floor: Bool = false) async throws -> ChildServer {
+    /// `floor`: start `http-floor-server` answering requests of that many events, instead of the ledger.
+    static func start(floor: Int? = nil) async throws -> ChildServer {
         let this = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let binary = floor ? this.path : this.deletingLastPathComponent().appendingPathComponent("cxledger").path
+        let binary = floor != nil ? this.path : this.deletingLastPathComponent().appendingPathComponent("cxledger").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw ValidationError("no cxledger binary beside cxledger-bench at \(binary); build it, or pass --socket")
+            throw ValidationError(floor != nil ? "cannot find this binary (\(binary)) to start the floor server"
+                                               : "no cxledger binary beside cxledger-bench at \(binary); build it, or pass --socket")
         }
         let dir = try benchDirectory("ingest")
         let socket = dir + "/cxledger.sock"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = floor ? ["http-floor-server", "--socket", socket]
-            : ["serve", "--data", dir + "/data", "--socket", socket, "--log-level", "warning"]
+        process.arguments = floor.map { ["http-floor-server", "--socket", socket, "--events-per-request", String($0)] }
+            ?? ["serve", "--data", dir + "/data", "--socket", socket, "--log-level", "warning"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -24,8 +24,9 @@ public struct EventData: Sendable {
         storage = .canonical(bytes)
     }
 
-    /// The member named `name`, or nil when there is none. A stored member that does not parse reads as absent;
-    /// `cxledger verify` is what vouches for the stored bytes.
+    /// The member named `name`, or nil when there is none. Stored names are compared as UTF-8 bytes (a dictionary
+    /// would also match a canonically equivalent spelling; the names asked for are ASCII). A stored member that
+    /// does not parse reads as absent; `cxledger verify` is what vouches for the stored bytes.
     public subscript(name: String) -> JSONValue? {
         switch storage {
         case .members(let members): members[name]
@@ -33,7 +34,7 @@ public struct EventData: Sendable {
         }
     }
 
-    /// Every member (stored bytes are parsed whole for this).
+    /// Every member (stored bytes are parsed whole for this; bytes that do not parse give no members).
     public var members: [String: JSONValue] {
         switch storage {
         case .members(let members): members

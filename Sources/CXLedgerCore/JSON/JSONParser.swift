@@ -161,8 +161,9 @@ private struct Parser {
             switch p[i] {
             case Byte.openBrace:
                 guard frames.count < maxDepth else { throw tooDeep() }
-                if frames.isEmpty && members.capacity == 0 {
-                    // Room for a typical envelope at once, rather than growing the stacks a few times per document.
+                if frames.isEmpty && members.capacity == 0 && !stopAfterValue {
+                    // Room for a posted event at once, rather than growing the stacks a few times per request body
+                    // (not for single members read out of stored data).
                     frames.reserveCapacity(4)
                     members.reserveCapacity(24)
                     pendingKeys.reserveCapacity(4)

@@ -1,8 +1,9 @@
 /// Finds where a JSON value ends without building it, for reading canonical JSON member by member.
 enum JSONSkipper {
     /// The offset just past the value starting at `start` (JSON without whitespace), or nil when it does not end
-    /// inside `bytes`. Only the structure is checked: strings end at an unescaped quote, containers at their
-    /// matching close, and anything else at the next `,`, `}` or `]`.
+    /// inside `bytes`. Only the nesting is checked, not the tokens: strings end at an unescaped quote, a container
+    /// where its depth returns to zero (whether it closes with `}` or `]` is not checked), anything else at the
+    /// next `,`, `}` or `]`. Parsing the value, when it is read, checks the rest.
     static func endOfValue(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Int? {
         var i = start
         var depth = 0

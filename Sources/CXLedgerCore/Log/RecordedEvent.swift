@@ -87,13 +87,17 @@ public struct RecordedEvent: Sendable {
         source = .appended(event)
     }
 
-    /// Reads the stored envelope of the event at `position`; a stored envelope that is not JSON is an
-    /// `invalid_json` error naming the position.
+    /// Reads the stored envelope of the event at `position`; what stops it is an error naming the position.
+    /// Members of `data` are checked for structure only until they are read (see `EventData`); `cxledger verify`
+    /// is what vouches for every stored byte.
     init(storedAt position: Int, envelope json: UnsafeRawBufferPointer, preparingKeys: Bool = false) throws {
         do {
             try self.init(storedEnvelope: json, preparingKeys: preparingKeys)
         } catch let error as JSONParseError {
             throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
+        } catch var error as LedgerError {
+            error.message = "stored event \(position): \(error.message)"
+            throw error
         }
     }
 
@@ -122,13 +126,13 @@ public struct RecordedEvent: Sendable {
                 continue
             }
             // The member names are ASCII and few, so they are matched as bytes, without building a String each.
-            let member = StoredMember(key)
-            guard member != nil && member != .data else {
+            let named = StoredMember(key)
+            guard let member = named, member != .data else {
                 // `data` is kept as its bytes and read member by member when a fold asks (see `EventData`);
                 // members no fold reads are skipped unparsed.
                 let start = keyEnd + 2
-                guard let end = JSONSkipper.endOfValue(json, at: start) else { throw bad(member == .data ? "data" : "envelope") }
-                if member == .data {
+                guard let end = JSONSkipper.endOfValue(json, at: start) else { throw bad(named == .data ? "data" : "envelope") }
+                if named == .data {
                     guard json[start] == UInt8(ascii: "{") else { throw bad("data") }
                     data = EventData(canonical: Array(UnsafeRawBufferPointer(rebasing: json[start..<end])))
                 }
@@ -145,11 +149,10 @@ public struct RecordedEvent: Sendable {
             case .id: id = value.stringValue
             case .type: type = value.stringValue.flatMap(EventType.init(rawValue:))
             case .occurredAt: occurred = value.stringValue.flatMap(Timestamp.parseDateTime)
-            case .data: break
             case .customerId: customerId = value.stringValue
             case .caseId: caseId = value.stringValue
             case .metadata: metadata = value.objectValue
-            case nil: break
+            case .data: break // kept as bytes above
             }
             i = end
             if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }

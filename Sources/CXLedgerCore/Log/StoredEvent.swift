@@ -13,14 +13,8 @@ public struct StoredEvent: Sendable, Equatable {
     }
 
     /// The event in typed form, read member by member from the stored canonical envelope (no dictionary for the
-    /// envelope itself, and the hash is skipped): rebuilds decode every stored event through here.
+    /// envelope itself, and the hash is skipped).
     public func recorded() throws -> RecordedEvent {
-        try recorded(preparingKeys: false)
-    }
-
-    /// `preparingKeys`: also key `caseId` and `customerId` by their bytes now, for the bulk folds of a rebuild
-    /// (done on the thread that decodes, so the folds' thread does not).
-    func recorded(preparingKeys: Bool) throws -> RecordedEvent {
-        try json.withUnsafeBytes { try RecordedEvent(storedAt: position, envelope: $0, preparingKeys: preparingKeys) }
+        try json.withUnsafeBytes { try RecordedEvent(storedAt: position, envelope: $0) }
     }
 }

@@ -3,10 +3,7 @@ import LMDB
 /// at-risk folded in memory for a rebuild: the rules of `AtRiskProjection.apply` on decoded signals, with the
 /// ranking derived from the final scores.
 final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
-    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
-    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
-    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
+    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
 
     let projection: AtRiskProjection
     var position = 0

@@ -4,14 +4,20 @@ import LMDB
 /// A projection folded in memory during a rebuild, then written once, in key order, into its empty tables.
 ///
 /// The rebuild writes the folded tables in bounded transactions once the fold has caught up with the log as
-/// it stood, then folds the few events appended since in place, like a live projection.
+/// it stood, then folds the few events appended since in place, like a live projection. Bulk folds are used
+/// only when every projection of the rebuild has one.
 ///
 /// It follows the same rules as the projection's `apply`, on decoded state instead of stored bytes: a rebuild
 /// then spends its time on the rules rather than on decoding, re-encoding and re-writing the same records for
 /// every event. `cxledger-rebuild --check` folds the other way (event by event, in place) and compares.
+///
+/// Thread safety (why each fold's `@unchecked Sendable` is sound): a fold belongs to one rebuild and is used
+/// by one thread at a time. It folds either on the rebuild's own thread or, when it keeps no state but its
+/// own, on the fold thread beside it (`BulkFoldThread`, which the rebuild waits for before it reads any
+/// table); folds sharing state (`BulkFoldShared`) all fold on the rebuild's own thread. Then the rebuild's own
+/// thread reads the tables.
 protocol BulkFold: AnyObject, Sendable {
-    /// The last position folded in. Events at or before it are skipped, so a write transaction that is
-    /// retried (the map grew) cannot fold an event twice.
+    /// The last position folded in. Events at or before it are skipped, so no event is ever counted twice.
     var position: Int { get set }
 
     /// Folds one event in (events arrive in position order).
@@ -19,29 +25,26 @@ protocol BulkFold: AnyObject, Sendable {
 
     /// The folded state as the projection's tables, each in key order.
     func tables() -> [SortedTable]
-
-    /// Whether the fold keeps no state but its own (nothing from `BulkFoldShared`), so it may fold on a thread
-    /// beside the rebuild's other folds.
-    var foldsAlone: Bool { get }
 }
 
-extension BulkFold {
-    var foldsAlone: Bool { false }
-}
-
-/// A projection that can rebuild through a `BulkFold` (the others are folded event by event in place).
+/// A projection that can rebuild through a `BulkFold` (a rebuild including any other folds every
+/// projection event by event in place).
 protocol BulkFoldable {
     func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold
 }
 
 /// What the bulk folds of one rebuild share: the repeat-incident rule, which three projections embed, is
-/// folded once and written into each one's tables.
+/// folded once and written into each one's tables. A fold takes what it shares when it is made; the rebuild
+/// counts the takes to know which folds keep state of their own.
 final class BulkFoldShared: @unchecked Sendable {
-    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
-    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
-    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
-    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
-    private(set) lazy var linker = RepeatLinkerBulkFold()
+    // @unchecked: as the folds themselves (see `BulkFold`); only the rebuild's own thread makes folds.
+    private(set) var takes = 0
+    private lazy var sharedLinker = RepeatLinkerBulkFold()
+
+    var linker: RepeatLinkerBulkFold {
+        takes += 1
+        return sharedLinker
+    }
 }
 
 extension BulkFold {

@@ -11,8 +11,7 @@ final class BulkFoldThread: Sendable {
     init(_ folds: [any BulkFold], reading prefetch: RebuildPrefetch, consumer: Int, through head: Int) {
         let thread = Thread { [self] in
             do {
-                let last = try Self.fold(from: prefetch, consumer: consumer, into: folds)
-                if last < head { throw RebuildPrefetch.endedEarly(at: last, head: head) }
+                try Self.fold(from: prefetch, consumer: consumer, into: folds, through: head)
             } catch {
                 self.failure.withLock { $0 = error }
                 // The decoding thread would otherwise wait for ever to hand this thread its next batch.
@@ -31,23 +30,22 @@ final class BulkFoldThread: Sendable {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    /// Folds what `prefetch` hands to `consumer` into `folds`; returns the last position folded.
-    static func fold(from prefetch: RebuildPrefetch, consumer: Int, into folds: [any BulkFold]) throws -> Int {
-        var last = 0
+    /// Folds what `prefetch` hands to `consumer` into `folds`, each event into every fold in turn (the folds
+    /// sharing the repeat-incident rule rely on that order), calling `progress` with the position reached
+    /// every `chunk` events and at `head`; throws when the events end before `head`.
+    static func fold(from prefetch: RebuildPrefetch, consumer: Int, into folds: [any BulkFold], through head: Int,
+                     every chunk: Int = .max, progress: (Int) -> Void = { _ in }) throws {
+        var last = 0, reported = 0
         while let events = try prefetch.next(startingAt: last + 1, consumer: consumer) {
-            fold(events, into: folds)
+            for event in events {
+                for fold in folds { fold.apply(event) }
+            }
             last = events[events.count - 1].position
-        }
-        return last
-    }
-
-    /// Folds each event into every fold in turn (the folds sharing the repeat-incident rule rely on that order).
-    static func fold(_ events: [RecordedEvent], into folds: [any BulkFold]) {
-        // By index: iterating would copy each event out of the array, a dozen reference counts each.
-        events.withUnsafeBufferPointer { batch in
-            for i in batch.indices {
-                for fold in folds { fold.apply(batch[i]) }
+            if last - reported >= chunk || last == head {
+                progress(last)
+                reported = last
             }
         }
+        if last < head { throw RebuildPrefetch.endedEarly(at: last, head: head) }
     }
 }

@@ -3,10 +3,7 @@ import LMDB
 /// customer-history folded in memory for a rebuild: the rules of `CustomerHistoryProjection.apply` on decoded
 /// records, with each customer's timeline gathered in position order.
 final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
-    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
-    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
-    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
+    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
 
     let projection: CustomerHistoryProjection
     var position = 0
@@ -79,16 +76,11 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             let owner = caseOwners[caseId]!
             customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
         }
-        // customerId ‖ 00 ‖ position (as `CustomerHistoryProjection.timelineKey`): identifiers hold no NUL, so byte
-        // order of the ids is the order of their keys.
+        // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
             for position in timelines[customer]! {
-                timeline.add(key: { key in
-                    key.append(contentsOf: customer.bytes)
-                    key.append(0)
-                    withUnsafeBytes(of: UInt64(position).bigEndian) { key.append(contentsOf: $0) }
-                }, [])
+                timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(customer.bytes, position, to: &$0) }, [])
             }
         }
         return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)

@@ -77,10 +77,15 @@ public struct CustomerHistoryProjection: Projection {
     static func timelineKey(_ customerId: [UInt8], _ position: Int) -> [UInt8] {
         var k: [UInt8] = []
         k.reserveCapacity(customerId.count + 9)
-        k.append(contentsOf: customerId)
-        k.append(0)
-        withUnsafeBytes(of: UInt64(position).bigEndian) { k.append(contentsOf: $0) }
+        appendTimelineKey(customerId, position, to: &k)
         return k
+    }
+
+    /// customerId ‖ 00 ‖ position (8 bytes, big-endian), appended to `bytes`.
+    static func appendTimelineKey(_ customerId: [UInt8], _ position: Int, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: customerId)
+        bytes.append(0)
+        withUnsafeBytes(of: UInt64(position).bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     // MARK: Apply

@@ -3,10 +3,7 @@ import LMDB
 /// open-cases folded in memory for a rebuild: the rules of `OpenCasesProjection.apply` on decoded records,
 /// with the urgency index derived from the final records.
 final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
-    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
-    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
-    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
+    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
 
     let projection: OpenCasesProjection
     var position = 0
@@ -17,9 +14,6 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     init(_ projection: OpenCasesProjection) {
         self.projection = projection
     }
-
-    /// Cases, settings and urgency are its own; it never reads the shared repeat-incident fold.
-    var foldsAlone: Bool { true }
 
     func fold(_ event: RecordedEvent) {
         switch event.type {

@@ -29,22 +29,15 @@ extension ProjectionHost {
                 return type.init(tables: tables)
             }
         }
-        // The new generation is invisible until the swap, so projections that can fold in memory do, until they
-        // have caught up with the log as it stood; their tables are then written in bounded transactions and the
-        // events appended since are folded in place. Projections without a bulk fold fold in place throughout.
-        let shared = BulkFoldShared()
-        let bulk = instances.map { ($0 as? BulkFoldable)?.makeBulkFold(shared) }
-        var inPlace = zip(instances, bulk).compactMap { $1 == nil ? $0 : nil }
-        var folds = bulk.compactMap { $0 }
-        let snapshotHead = try log.head().position
-        // Batches no larger than a chunk, so a chunk stays the bound on how long appends wait.
-        let batch = max(1, min(chunk, 1_000))
+        // The new generation is invisible until the swap. When every projection can fold in memory, they do, off
+        // the writer thread, until they have caught up with the log as it stood; their tables are then written in
+        // bounded transactions and the events appended since are folded in place. Otherwise every projection
+        // folds in place from the start, in bounded transactions on the writer thread.
         var next = 1
-        let prefetch: RebuildPrefetch?
-        if inPlace.isEmpty && !folds.isEmpty {
-            // Every projection folds in memory, so nothing needs a write transaction until the tables are written:
-            // the folds run off the writer thread (appends are not held up at all), on this thread and beside it.
-            try foldInMemory(folds, through: snapshotHead, batch: batch, chunk: chunk) { reached in
+        let foldable = instances.compactMap { $0 as? BulkFoldable }
+        if !foldable.isEmpty && foldable.count == instances.count {
+            let snapshotHead = try log.head().position
+            let folds = try foldInMemory(foldable, through: snapshotHead, chunk: chunk) { reached in
                 // Against the log as it stands now, appends since the rebuild began included.
                 let head = (try? self.log.head().position) ?? snapshotHead
                 let report = RebuildProgress(name: label, applied: reached, total: max(head, snapshotHead),
@@ -53,24 +46,17 @@ extension ProjectionHost {
                 progress?(report)
             }
             try writeOut(folds, entriesPerTransaction: max(1, chunk) * 4)
-            folds = []
-            inPlace = instances
             next = snapshotHead + 1
-            prefetch = nil
-        } else {
-            prefetch = RebuildPrefetch(log: log, from: 1, to: snapshotHead, batch: batch)
         }
-        defer { prefetch?.stop() }
         while true {
             let start = next
-            let foldsNow = folds, inPlaceNow = inPlace
             // The chunk, the final catch-up and the swap run as one job on the writer thread, so no
             // append can slip in between the last folded event and the swap.
             let (reached, head, swapped) = try log.environment.onWriterSync { () -> (Int, Int, Bool) in
                 let (reached, head, swapped) = try self.log.environment.performWrite { txn -> (Int, Int, Bool) in
-                    let reached = try self.foldChunk(inPlaceNow, bulk: foldsNow, prefetched: prefetch, from: start, limit: chunk, in: txn)
+                    let reached = try self.foldChunk(instances, from: start, limit: chunk, in: txn)
                     let head = try self.log.readHead(txn).position
-                    guard reached >= head, foldsNow.isEmpty else { return (reached, head, false) }
+                    guard reached >= head else { return (reached, head, false) }
                     for (type, generation) in zip(types, generations) {
                         try self.writeStatus(ProjectionStatus(name: type.name, version: type.version,
                                                               generation: generation, checkpoint: head), in: txn)
@@ -90,41 +76,38 @@ extension ProjectionHost {
             progress?(report)
             if swapped { break }
             next = reached + 1
-            if !folds.isEmpty && reached >= snapshotHead {
-                try writeOut(folds, entriesPerTransaction: max(1, chunk) * 4)
-                folds = []
-                inPlace = instances
-            }
         }
         for (type, old) in zip(types, current) {
             if let old { try dropGeneration(type, old.generation) }
         }
     }
 
-    /// Folds positions 1 through `head` into `folds` in memory: the folds that keep only state of their own on a
-    /// thread beside this one, the others here, while a third thread decodes. `progress` gets the position
-    /// this thread has reached every `chunk` events.
-    private func foldInMemory(_ folds: [any BulkFold], through head: Int, batch: Int, chunk: Int,
-                              progress: (Int) -> Void) throws {
-        let alone = folds.filter(\.foldsAlone), here = folds.filter { !$0.foldsAlone }
-        let split = !alone.isEmpty && !here.isEmpty
-        let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: batch, consumers: split ? 2 : 1)
-        let beside = split ? BulkFoldThread(alone, reading: prefetch, consumer: 1, through: head) : nil
+    /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, and returns the folds
+    /// in the same order. Folds that keep only state of their own fold on a thread beside this one; those sharing
+    /// state (they took it from `BulkFoldShared` when made) fold here, each event into every one in turn; a third
+    /// thread decodes. `progress` gets the position this thread has reached every `chunk` events.
+    private func foldInMemory(_ projections: [any BulkFoldable], through head: Int, chunk: Int,
+                              progress: (Int) -> Void) throws -> [any BulkFold] {
+        let shared = BulkFoldShared()
+        var all: [any BulkFold] = [], alone: [any BulkFold] = [], here: [any BulkFold] = []
+        for projection in projections {
+            let taken = shared.takes
+            let fold = projection.makeBulkFold(shared)
+            all.append(fold)
+            if shared.takes == taken { alone.append(fold) } else { here.append(fold) }
+        }
+        if here.isEmpty { swap(&here, &alone) }
+        // Batches of at most a chunk, so progress is reported at least once per chunk.
+        let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: max(1, min(chunk, 1_000)),
+                                       consumers: alone.isEmpty ? 1 : 2)
+        let beside = alone.isEmpty ? nil : BulkFoldThread(alone, reading: prefetch, consumer: 1, through: head)
         defer {
             prefetch.stop()
             try? beside?.wait()
         }
-        var last = 0, reported = 0
-        while let events = try prefetch.next(startingAt: last + 1) {
-            BulkFoldThread.fold(events, into: split ? here : folds)
-            last = events[events.count - 1].position
-            if last - reported >= chunk || last == head {
-                progress(last)
-                reported = last
-            }
-        }
+        try BulkFoldThread.fold(from: prefetch, consumer: 0, into: here, through: head, every: chunk, progress: progress)
         try beside?.wait()
-        if last < head { throw RebuildPrefetch.endedEarly(at: last, head: head) }
+        return all
     }
 
     /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of
@@ -144,24 +127,15 @@ extension ProjectionHost {
         }
     }
 
-    /// Applies up to `limit` events from `from`; returns the last position applied.
-    private func foldChunk(_ instances: [any Projection], bulk: [any BulkFold] = [], prefetched: RebuildPrefetch? = nil,
-                           from: Int, limit: Int, in txn: borrowing WriteTransaction) throws -> Int {
+    /// Applies up to `limit` events from `from` in place; returns the last position applied.
+    private func foldChunk(_ instances: [any Projection], from: Int, limit: Int,
+                           in txn: borrowing WriteTransaction) throws -> Int {
         var last = from - 1
         var count = 0
-        func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-            for fold in bulk { fold.apply(event) }
+        try log.forEachEnvelope(from: from, in: txn) { position, json in
+            let event = try RecordedEvent(storedAt: position, envelope: json)
             for instance in instances { try instance.apply(event, in: txn) }
-        }
-        while count < limit, let events = try prefetched?.next(startingAt: last + 1) {
-            for event in events { try apply(event, in: txn) }
-            last = events.last!.position
-            count += events.count
-        }
-        guard count < limit else { return last }
-        try log.forEachEvent(from: last + 1, in: txn) { stored in
-            try apply(try stored.recorded(), in: txn)
-            last = stored.position
+            last = position
             count += 1
             return count < limit
         }

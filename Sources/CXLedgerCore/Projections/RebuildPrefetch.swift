@@ -5,17 +5,19 @@ import Synchronization
 /// Decodes stored events for a rebuild on a thread of its own, so parsing the log overlaps with folding it.
 ///
 /// It reads positions `from...to` (the head when the rebuild began) in short read transactions and hands
-/// them over in order, every batch to each of its `consumers` (threads folding different projections).
-/// Anything later, and anything after a hand-over that did not line up (a fold retried after the map grew),
-/// the rebuild reads itself.
+/// them over in order, every batch to each of its `consumers` (threads folding different projections). A
+/// consumer that asks for any other position than the next ends the hand-over for all of them.
 final class RebuildPrefetch: Sendable {
     private let handoffs: [BoundedHandoff<Result<[RecordedEvent], any Error>>]
     private let stopped = Atomic<Bool>(false)
+    private let exited = DispatchSemaphore(value: 0)
 
     init(log: EventLog, from: Int, to: Int, batch: Int = 1_000, consumers: Int = 1) {
         let handoffs = (0..<max(1, consumers)).map { _ in BoundedHandoff<Result<[RecordedEvent], any Error>>(capacity: 8) }
         self.handoffs = handoffs
+        let exited = exited
         let thread = Thread {
+            defer { exited.signal() }
             var next = from
             while next <= to {
                 let start = next
@@ -53,10 +55,13 @@ final class RebuildPrefetch: Sendable {
         return events
     }
 
-    /// Stops the thread (it may be blocked handing over a batch), for every consumer.
+    /// Stops the thread (it may be blocked handing over a batch), for every consumer, and waits until it has
+    /// left its last read transaction, so the log may be closed as soon as the rebuild returns.
     func stop() {
         stopped.store(true, ordering: .relaxed)
         for handoff in handoffs { handoff.cancel() }
+        exited.wait()
+        exited.signal()
     }
 
     /// The decoding stopped before `head` although nothing failed (the log cannot shrink, so this is a bug).

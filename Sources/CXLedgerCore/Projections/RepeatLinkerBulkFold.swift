@@ -6,10 +6,7 @@ import LMDB
 /// Every projection embedding the rule calls `fold` with the same event in turn; the first call folds it and
 /// the others get the same answer.
 final class RepeatLinkerBulkFold: @unchecked Sendable {
-    // @unchecked: used by one rebuild only, by one thread at a time: it folds on the rebuild's own thread or on
-    // the fold thread beside it (`BulkFoldThread`, waited for before the tables are read), or, when a projection
-    // of the rebuild has no bulk fold, in the rebuild's jobs on the writer thread (one at a time, each waited
-    // for); then the rebuild's own thread reads its tables. Folds sharing state all fold on the same thread.
+    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
 
     /// Customer and category by their bytes, as the live `keys` prefix holds them (see `UTF8Key`).
     private struct Group: Hashable {
