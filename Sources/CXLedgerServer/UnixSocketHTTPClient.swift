@@ -55,7 +55,7 @@ public final class UnixSocketHTTPClient: @unchecked Sendable {
     }
 
     deinit {
-        if descriptor >= 0 { systemClose(descriptor) }
+        if descriptor >= 0 { _ = systemClose(descriptor) }
     }
 
     // MARK: Asynchronous API
@@ -162,7 +162,7 @@ public final class UnixSocketHTTPClient: @unchecked Sendable {
     }
 
     private func disconnect() {
-        if descriptor >= 0 { systemClose(descriptor) }
+        if descriptor >= 0 { _ = systemClose(descriptor) }
         descriptor = -1
         pending = []
     }

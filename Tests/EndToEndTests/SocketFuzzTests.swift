@@ -376,7 +376,7 @@ struct SocketFuzzTests {
                     $0.sent += 1
                     $0.problems.append("\(what): no answer: \(reason)")
                 }
-            case .answer(let answer, let closed):
+            case .answer(let answer, _):
                 let problem = RequestFuzzer.problem(status: answer.status, headers: answer.headers, body: answer.body, to: request)
                 tally.withLock {
                     $0.sent += 1

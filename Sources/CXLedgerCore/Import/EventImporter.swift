@@ -53,10 +53,9 @@ public enum EventImporter {
         // Appended batches go back to the producer to be freed there: freeing a thousand events between two
         // appends kept the writer waiting, while the producer has time to spare.
         let spent = Mutex<[[ProposedEvent]]>([])
-        // FileHandle is not Sendable, but only the producer thread touches it from here on.
-        nonisolated(unsafe) let input = handle
+        // Only the producer thread reads the handle from here on.
         let producer = Thread {
-            var reader = NDJSONLineReader(handle: input)
+            var reader = NDJSONLineReader(handle: handle)
             var batch: [ProposedEvent] = []
             var firstLine = 1
             do {
