@@ -47,6 +47,10 @@ extension ProjectionHost {
             }
             try writeOut(folds, entriesPerTransaction: max(1, chunk) * 4)
             next = snapshotHead + 1
+            // Freeing the folds' state (a dictionary entry per case and customer, a position per event) took a
+            // tenth of a rebuild; the catch-up and the swap need not wait for it.
+            let spent = consume folds
+            Thread.detachNewThread { withExtendedLifetime(spent) {} }
         }
         while true {
             let start = next
