@@ -8,15 +8,20 @@ import Testing
         Harness.toolsBuilt && FileManager.default.isExecutableFile(atPath: Harness.tool("cxledger-bench"))
     }
 
+    /// Runs the bench binary with `arguments` and reads the JSON object on its last line; it must exit 0.
+    static func figures(_ arguments: [String], in scratch: HarnessDirectory,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
+        let run = try Harness.run("cxledger-bench", arguments, scratch: scratch.path)
+        #expect(run.status == 0, "\(run.output)", sourceLocation: sourceLocation)
+        let line = try #require(run.output.split(separator: "\n").last.map(String.init), sourceLocation: sourceLocation)
+        return try JSONParser.parse(Array(line.utf8))
+    }
+
     @Test("append prints one JSON object with SPEC's keys and no errors",
           .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
     func appendPrintsItsFigures() throws {
         let scratch = HarnessDirectory("bench-append")
-        let run = try Harness.run("cxledger-bench", ["append", "--events", "2000", "--batch", "500", "--json"],
-                                  scratch: scratch.path)
-        #expect(run.status == 0, "\(run.output)")
-        let line = try #require(run.output.split(separator: "\n").last.map(String.init))
-        let result = try JSONParser.parse(Array(line.utf8))
+        let result = try Self.figures(["append", "--events", "2000", "--batch", "500", "--json"], in: scratch)
         #expect(result["scenario"] == "append")
         #expect(result["events"] == 2000)
         #expect(result["errors"] == 0)
@@ -42,11 +47,7 @@ import Testing
           .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
     func ingestFloorRuns() throws {
         let scratch = HarnessDirectory("bench-floor")
-        let run = try Harness.run("cxledger-bench", ["ingest", "--floor", "--clients", "4", "--seconds", "1", "--json"],
-                                  scratch: scratch.path)
-        #expect(run.status == 0, "\(run.output)")
-        let line = try #require(run.output.split(separator: "\n").last.map(String.init))
-        let result = try JSONParser.parse(Array(line.utf8))
+        let result = try Self.figures(["ingest", "--floor", "--clients", "4", "--seconds", "1", "--json"], in: scratch)
         #expect(result["scenario"] == "ingest-floor")
         #expect(result["errors"] == 0)
         #expect((result["events"]?.doubleValue ?? 0) > 0)
