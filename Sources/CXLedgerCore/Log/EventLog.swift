@@ -43,10 +43,7 @@ public final class EventLog: Sendable {
     @discardableResult
     public func append(_ events: [ProposedEvent]) throws -> [AppendedEvent] {
         try environment.write { txn in
-            var appends = try self.beginAppends(in: txn)
-            let answer = try self.apply(events, to: &appends, in: txn)
-            try self.finishAppends(appends, in: txn)
-            return answer
+            try self.appending(in: txn) { appends in try self.apply(events, to: &appends, in: txn) }
         }
     }
 
@@ -89,7 +86,16 @@ public final class EventLog: Sendable {
         let startPosition: Int
     }
 
-    func beginAppends(in txn: borrowing WriteTransaction) throws -> PendingAppends {
+    /// Runs `body` (which applies requests with `apply(_:to:in:)`) between reading the head and writing the
+    /// new head and the observer's part; the caller then commits.
+    func appending<R>(in txn: borrowing WriteTransaction, _ body: (inout PendingAppends) throws -> R) throws -> R {
+        var appends = try beginAppends(in: txn)
+        let result = try body(&appends)
+        try finishAppends(appends, in: txn)
+        return result
+    }
+
+    private func beginAppends(in txn: borrowing WriteTransaction) throws -> PendingAppends {
         let head = try readHead(txn)
         return PendingAppends(observer: observer.withLock { $0.value }, position: head.position,
                               recordedAt: head.recordedAt,
@@ -97,8 +103,8 @@ public final class EventLog: Sendable {
                               startPosition: head.position)
     }
 
-    /// Writes the new head and hands every stored event to the observer; the caller then commits.
-    func finishAppends(_ appends: PendingAppends, in txn: borrowing WriteTransaction) throws {
+    /// Writes the new head and hands every stored event to the observer.
+    private func finishAppends(_ appends: PendingAppends, in txn: borrowing WriteTransaction) throws {
         guard appends.position > appends.startPosition else { return }
         var value: [UInt8] = []
         value.reserveCapacity(48)
@@ -109,7 +115,7 @@ public final class EventLog: Sendable {
         try appends.observer?.apply(appends.recorded, in: txn)
     }
 
-    /// Applies one atomic request inside `txn`, after `beginAppends` and before `finishAppends`.
+    /// Applies one atomic request inside `txn`, within `appending`.
     ///
     /// Every rule is checked first, against the transaction plus what earlier events of the same
     /// request would change, and only then is anything written. A refused request therefore leaves

@@ -95,18 +95,18 @@ final class GroupCommit: Sendable {
                 // Rebuilt on every attempt: a full map aborts and retries the whole group.
                 outcomes = []
                 outcomes.reserveCapacity(requests.count)
-                var appends = try log.beginAppends(in: txn)
-                for request in requests {
-                    do {
-                        outcomes.append(.success(try log.apply(request.events, to: &appends, in: txn)))
-                    } catch let refused as AppendFailure {
-                        // Refused while checking, before it wrote anything: its neighbours are unaffected.
-                        outcomes.append(.failure(refused))
+                try log.appending(in: txn) { appends in
+                    for request in requests {
+                        do {
+                            outcomes.append(.success(try log.apply(request.events, to: &appends, in: txn)))
+                        } catch let refused as AppendFailure {
+                            // Refused while checking, before it wrote anything: its neighbours are unaffected.
+                            outcomes.append(.failure(refused))
+                        }
+                        // Anything else (LMDB, or a failure while writing) spoils the transaction: the
+                        // whole group fails, or retries after the map grows.
                     }
-                    // Anything else (LMDB, or a failure while writing) spoils the transaction: the
-                    // whole group fails, or retries after the map grows.
                 }
-                try log.finishAppends(appends, in: txn)
             }
         } catch {
             return requests.map { Answer(continuation: $0.continuation, outcome: .failure(error)) }

@@ -47,11 +47,18 @@ public struct OpenCasesProjection: Projection {
         case .slaPolicySet:
             guard let segment = event.data["segment"]?.stringValue, let policy = SLAPolicy(data: event.data) else { return }
             try txn.put(settings, key: Self.policyKey(segment, event.data["channel"]?.stringValue), value: Self.policyBytes(policy))
-        case .customerInfluenceObserved, .reviewHeld:
-            return
         default:
-            guard let caseId = event.caseId else { return }
+            guard let caseId = Self.caseChanged(by: event) else { return }
             try applyToCase(caseId, event, in: txn)
+        }
+    }
+
+    /// The case whose record `event` changes, if any: settings and signals that belong to no case's record
+    /// leave every record alone.
+    static func caseChanged(by event: RecordedEvent) -> String? {
+        switch event.type {
+        case .customerProfiled, .slaPolicySet, .customerInfluenceObserved, .reviewHeld: nil
+        default: event.caseId
         }
     }
 
@@ -107,17 +114,11 @@ public struct OpenCasesProjection: Projection {
         var touched: [(caseId: String, stored: CaseRecord?, current: CaseRecord)] = []
         var index: [UTF8Key: Int] = [:]
         for event in events {
-            switch event.type {
-            case .customerProfiled, .slaPolicySet:
-                // Written at once: an opening later in the batch reads them.
+            guard let caseId = Self.caseChanged(by: event), let key = event.caseKey else {
+                // Settings are written at once: an opening later in the batch reads them.
                 try apply(event, in: txn)
                 continue
-            case .customerInfluenceObserved, .reviewHeld:
-                continue
-            default:
-                break
             }
-            guard let caseId = event.caseId, let key = event.caseKey else { continue }
             if let i = index[key] {
                 if event.type == .caseOpened {
                     // The log refuses a second opening; should one come, it is written as one by one would:
