@@ -41,7 +41,7 @@ public final class LedgerServer: Sendable {
             throw StartupError(description: "the read-only socket must differ from the read-write socket")
         }
         if let idle = configuration.idleTimeoutSeconds, !LedgerServerConfiguration.isValidIdleTimeout(idle) {
-            throw StartupError(description: "the idle timeout must be from 0 (exclusive) to 86400 seconds, not \(idle)")
+            throw StartupError(description: "the idle timeout must be \(LedgerServerConfiguration.idleTimeoutBounds), not \(idle)")
         }
         // The directory first: its refusal names the socket to use instead.
         lock = try DataDirectoryLock.acquire(directory: configuration.dataDirectory, socketPath: configuration.socketPath)

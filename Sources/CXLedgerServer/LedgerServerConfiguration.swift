@@ -26,6 +26,8 @@ public struct LedgerServerConfiguration: Sendable {
     /// The idle timeouts a server accepts: zero would close every connection before its request is read,
     /// and a value past Int64 milliseconds would trap converting it.
     public static func isValidIdleTimeout(_ seconds: Double) -> Bool { seconds > 0 && seconds <= 86_400 }
+    /// The same bounds in words, for the refusals.
+    public static let idleTimeoutBounds = "from 0 (exclusive) to 86400 seconds"
     /// The registry `/metrics` prints; the `serve` command also bootstraps swift-metrics with it.
     public var metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 

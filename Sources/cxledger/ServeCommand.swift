@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard parsedMode != nil else { throw ValidationError("--socket-mode must be octal permission bits, e.g. 660") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
         guard maxBatchEvents >= 1 else { throw ValidationError("--max-batch-events must be at least 1") }
-        guard LedgerServerConfiguration.isValidIdleTimeout(idleTimeout) else { throw ValidationError("--idle-timeout must be from 0 (exclusive) to 86400 seconds") }
+        guard LedgerServerConfiguration.isValidIdleTimeout(idleTimeout) else { throw ValidationError("--idle-timeout must be \(LedgerServerConfiguration.idleTimeoutBounds)") }
         if let now, Timestamp.parseDateTime(now) == nil { throw ValidationError("--now must be an RFC 3339 date-time") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
