@@ -150,7 +150,7 @@ struct ProjectionDeterminismTests {
                                                  try host.projection(AtRiskProjection.self)]
             let folds = try projections.map { try #require($0 as? BulkFoldable).makeBulkFold(shared) }
             for pass in passes { for event in pass { for f in folds { f.apply(event) } } }
-            return folds.flatMap { $0.tables() }.flatMap { t in t.entries.map { $0.key + [0xFF] + $0.value } }
+            return folds.flatMap { $0.tables() }.flatMap { t in t().entries.map { $0.key + [0xFF] + $0.value } }
         }
         let once = try folded([events[...]])
         let again = try folded([events[..<900], events[400..<1_200], events[...]])

@@ -56,16 +56,24 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
         change(&signals[customer, default: .init()])
     }
 
-    func tables() -> [SortedTable] {
+    func tables() -> [() -> SortedTable] {
+        [customersTable, rankingTable] + linker.tables(for: projection.linker)
+    }
+
+    private func customersTable() -> SortedTable {
         var customers = SortedTable(projection.customers, capacity: signals.count + templateCounts.count + loops.count)
+        for (customer, s) in signals { customers.add(AtRiskProjection.customerKey(customer.string), s.encoded()) }
+        for (key, count) in templateCounts { customers.add(key, AtRiskProjection.countValue(count)) }
+        for key in loops { customers.add(key, []) }
+        return customers.sorted()
+    }
+
+    private func rankingTable() -> SortedTable {
         var ranking = SortedTable(projection.ranking, capacity: signals.count)
         for (customer, s) in signals {
-            customers.add(AtRiskProjection.customerKey(customer.string), s.encoded())
             let cents = s.scoreCents
             if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, customer.string), []) }
         }
-        for (key, count) in templateCounts { customers.add(key, AtRiskProjection.countValue(count)) }
-        for key in loops { customers.add(key, []) }
-        return [customers.sorted(), ranking.sorted()] + linker.tables(for: projection.linker)
+        return ranking.sorted()
     }
 }

@@ -23,8 +23,9 @@ protocol BulkFold: AnyObject, Sendable {
     /// Folds one event in (events arrive in position order).
     func fold(_ event: RecordedEvent)
 
-    /// The folded state as the projection's tables, each in key order.
-    func tables() -> [SortedTable]
+    /// The folded state as the projection's tables, each in key order and built when its closure is called:
+    /// the rebuild writes one table while the next is built. Called once the fold is over.
+    func tables() -> [() -> SortedTable]
 }
 
 /// A projection that can rebuild through a `BulkFold` (a rebuild including any other folds every

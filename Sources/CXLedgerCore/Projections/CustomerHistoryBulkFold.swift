@@ -66,7 +66,12 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
         change(&records[customer, default: .init()])
     }
 
-    func tables() -> [SortedTable] {
+    /// The timeline first: the largest table to write, and in order as gathered.
+    func tables() -> [() -> SortedTable] {
+        [timelineTable, customersTable] + linker.tables(for: projection.linker)
+    }
+
+    private func customersTable() -> SortedTable {
         // `01` ‖ customerId sorts before every `02` ‖ caseId.
         var customers = SortedTable(projection.customers, capacity: records.count + caseOwners.count)
         for customer in byteOrdered(records.keys) {
@@ -76,6 +81,10 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             let owner = caseOwners[caseId]!
             customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
         }
+        return customers.sorted()
+    }
+
+    private func timelineTable() -> SortedTable {
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
@@ -83,6 +92,6 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
                 timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(customer.bytes, position, to: &$0) }, [])
             }
         }
-        return [customers.sorted(), timeline.sorted()] + linker.tables(for: projection.linker)
+        return timeline.sorted()
     }
 }

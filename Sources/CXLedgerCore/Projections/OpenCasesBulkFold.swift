@@ -47,19 +47,29 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
         return read(OpenCasesProjection.policyKey(segment, nil))
     }
 
-    func tables() -> [SortedTable] {
-        var settingsTable = SortedTable(projection.settings, capacity: settings.count)
-        for (k, v) in settings { settingsTable.add(k, v) }
+    func tables() -> [() -> SortedTable] {
+        [settingsTable, casesTable, urgencyTable]
+    }
+
+    private func settingsTable() -> SortedTable {
+        var table = SortedTable(projection.settings, capacity: settings.count)
+        for (k, v) in settings { table.add(k, v) }
+        return table.sorted()
+    }
+
+    private func casesTable() -> SortedTable {
         var cases = SortedTable(projection.cases, capacity: records.count)
+        for caseId in byteOrdered(records.keys) { cases.add(caseId.bytes, records[caseId]!.encoded()) }
+        return cases
+    }
+
+    private func urgencyTable() -> SortedTable {
         var urgency = SortedTable(projection.urgency, capacity: records.count * 2)
-        for caseId in byteOrdered(records.keys) {
-            let r = records[caseId]!
-            cases.add(caseId.bytes, r.encoded())
-            guard !r.isClosed else { continue }
+        for (caseId, r) in records where !r.isClosed {
             let key = UrgencyKey(r)
             urgency.add(OpenCasesProjection.globalKey(key), caseId.bytes)
             urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, caseId.bytes)
         }
-        return [settingsTable.sorted(), cases, urgency.sorted()]
+        return urgency.sorted()
     }
 }

@@ -117,8 +117,29 @@ extension ProjectionHost {
     /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of
     /// entries per write transaction so appends keep flowing in between.
     private func writeOut(_ folds: [any BulkFold], entriesPerTransaction: Int) throws {
-        // One fold's tables at a time, so only one copy of them is in memory besides the fold's own state.
-        for table in folds.lazy.flatMap({ $0.tables() }) {
+        // A thread of its own builds the next table while this one writes the last: building (ordering keys,
+        // encoding records) and writing (LMDB's B-trees, on the writer thread) took about as long as each other,
+        // one after the other, with a core idle. At most one table waits built.
+        let built = BoundedHandoff<SortedTable>(capacity: 1)
+        let builderDone = DispatchSemaphore(value: 0)
+        let builder = Thread {
+            // The folds are this thread's alone until it signals: the fold threads have ended, and the rebuild's
+            // own thread only writes what it is handed (see `BulkFold`).
+            building: for fold in folds {
+                for table in fold.tables() {
+                    guard built.put(table()) else { break building }
+                }
+            }
+            built.finish()
+            builderDone.signal()
+        }
+        builder.name = "cxledger.rebuild-tables"
+        builder.start()
+        defer {
+            built.cancel()
+            builderDone.wait()
+        }
+        while let table = built.take() {
             var from = 0
             while from < table.count {
                 let offsets = from..<min(from + entriesPerTransaction, table.count)

@@ -120,19 +120,30 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         if groups.values[index].isEmpty { groups.remove(at: index) }
     }
 
-    /// The folded entries, computed once and handed to every embedding projection.
-    private var folded: (cases: SortedTable, keys: SortedTable)?
+    /// The folded tables, built once and handed to every embedding projection.
+    private var foldedCases: SortedTable?
+    private var foldedKeys: SortedTable?
 
-    /// The folded state as `linker`'s tables. Call once the fold is over.
-    func tables(for linker: RepeatLinker) -> [SortedTable] {
-        if folded == nil {
-            var cases = SortedTable(linker.cases, capacity: entries.count)
-            for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
-            var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
-            for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
-            for k in later { keys.add(k, []) }
-            folded = (cases, keys.sorted())
-        }
-        return [folded!.cases.moved(to: linker.cases), folded!.keys.moved(to: linker.keys)]
+    /// The folded state as `linker`'s tables (see `BulkFold.tables`).
+    func tables(for linker: RepeatLinker) -> [() -> SortedTable] {
+        [{ self.casesTable(linker).moved(to: linker.cases) }, { self.keysTable(linker).moved(to: linker.keys) }]
+    }
+
+    private func casesTable(_ linker: RepeatLinker) -> SortedTable {
+        if let foldedCases { return foldedCases }
+        var cases = SortedTable(linker.cases, capacity: entries.count)
+        for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
+        foldedCases = cases
+        return cases
+    }
+
+    private func keysTable(_ linker: RepeatLinker) -> SortedTable {
+        if let foldedKeys { return foldedKeys }
+        var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
+        for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
+        for k in later { keys.add(k, []) }
+        let sorted = keys.sorted()
+        foldedKeys = sorted
+        return sorted
     }
 }
