@@ -381,7 +381,8 @@ struct ProjectionRebuildTests {
             let corrupted = broken
             try log.environment.write { txn in try txn.put(log.databases.events, key: key, value: corrupted) }
 
-            // Every projection folds in memory on two threads while a third decodes; all of them must stop.
+            // Every projection folds in memory on two threads while two more decode (this event falls in the second
+            // decoder's batch); all of them must stop.
             #expect(throws: LedgerError.self) { try host.rebuild(host.types, chunk: 500) }
             #expect(throws: LedgerError.self) { try host.rebuild(OpenCasesProjection.self, chunk: 500) }
             for type in host.types {
@@ -394,6 +395,37 @@ struct ProjectionRebuildTests {
             try host.rebuild(host.types)
             #expect(try rebuildFixtureCheckAll(host) == [:])
             #expect(try rebuildFixtureAnswers(log, host, cases: cases) == before)
+        }
+    }
+
+    @Test("several decoding threads hand every consumer each position once, in order, up to the head only")
+    func prefetchHandsOverInOrder() throws {
+        let dir = FixtureDirectory("rebuild-prefetch")
+        try rebuildFixtureSession(dir.sub("data")) { log, _ in
+            _ = try rebuildFixtureAppendHistory(log, events: 1_000, seed: 3)
+            // Heads that end inside a batch, on a batch's edge, and before the second decoder's first batch.
+            for (head, batch, decoders) in [(997, 7, 3), (980, 10, 2), (5, 7, 2), (1_000, 1_000, 1)] {
+                let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: batch, consumers: 2, decoders: decoders)
+                defer { prefetch.stop() }
+                // Each consumer on a thread of its own, as in a rebuild: the decoders wait for the slower one.
+                let seen = Mutex<[[Int]]>([[], []])
+                let done = DispatchGroup()
+                for consumer in [0, 1] {
+                    done.enter()
+                    Thread.detachNewThread {
+                        defer { done.leave() }
+                        var positions: [Int] = []
+                        while let events = try? prefetch.next(startingAt: positions.count + 1, consumer: consumer) {
+                            positions += events.map(\.position)
+                        }
+                        seen.withLock { $0[consumer] = positions }
+                    }
+                }
+                #expect(done.wait(timeout: .now() + 60) == .success)
+                for (consumer, positions) in seen.withLock({ $0 }).enumerated() {
+                    #expect(positions.elementsEqual(1...head), "\(positions.count) positions, head \(head), batch \(batch), \(decoders) decoders, consumer \(consumer)")
+                }
+            }
         }
     }
 
