@@ -4,31 +4,46 @@ import Foundation
 /// equivalence ("caf\u{E9}" == "cafe\u{301}"), so a dictionary keyed by String would merge two streams, ids,
 /// customers, cases or categories that the log and the projections keep apart.
 struct UTF8Key: Hashable, Sendable {
-    let bytes: [UInt8]
     /// The bytes' hash, worked out once: a key is often looked up several times, and during a rebuild it is
     /// built on the decoding thread while the folds that look it up run on another.
     private let digest: Int
-    /// The length and the first 16 bytes (zero-padded), so that comparing two keys of up to 16 bytes, as most
-    /// identifiers are, reads nothing outside the key itself: in a rebuild's dictionaries of 100k+ entries,
-    /// following `bytes` to compare was a cache miss in every lookup.
+    /// The length and the first 16 bytes (zero-padded), kept inline: most identifiers are that short, and such a
+    /// key then costs no allocation to make, no reference count to copy, and no memory outside itself to compare.
+    /// In a rebuild's dictionaries of 100k+ entries, following an array of bytes to compare was a cache miss in
+    /// every lookup, and its reference count was bumped by two threads for every event they both folded.
     private let count: Int
     private let head0: UInt64
     private let head1: UInt64
+    /// Every byte, for a key longer than 16 (nil otherwise).
+    private let long: [UInt8]?
 
-    init(_ string: String) { self.init(bytes: Array(string.utf8)) }
+    init(_ string: String) {
+        var string = string
+        self = string.withUTF8 { UTF8Key(UnsafeRawBufferPointer($0), keeping: nil) }
+    }
 
     init(bytes: [UInt8]) {
-        self.bytes = bytes
-        var hasher = Hasher()
-        var head = (UInt64(0), UInt64(0))
-        bytes.withUnsafeBytes { raw in
-            hasher.combine(bytes: raw)
-            withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
-        }
-        digest = hasher.finalize()
-        count = bytes.count
-        (head0, head1) = head
+        self = bytes.withUnsafeBytes { UTF8Key($0, keeping: bytes) }
     }
+
+    private init(_ raw: UnsafeRawBufferPointer, keeping array: [UInt8]?) {
+        var hasher = Hasher()
+        hasher.combine(bytes: raw)
+        digest = hasher.finalize()
+        count = raw.count
+        var head = (UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(16))) }
+        (head0, head1) = head
+        long = raw.count > 16 ? (array ?? Array(raw)) : nil
+    }
+
+    /// The key's bytes, valid only during the call.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let long { return try long.withUnsafeBytes(body) }
+        return try withUnsafeBytes(of: (head0, head1)) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+    }
+
+    var bytes: [UInt8] { long ?? withBytes { Array($0) } }
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(digest)
@@ -42,10 +57,10 @@ struct UTF8Key: Hashable, Sendable {
 
     static func == (a: UTF8Key, b: UTF8Key) -> Bool {
         guard a.digest == b.digest, a.count == b.count, a.head0 == b.head0, a.head1 == b.head1 else { return false }
-        guard a.count > 16 else { return true }
-        return a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memcmp(x.baseAddress! + 16, y.baseAddress! + 16, x.count - 16) == 0 } }
+        guard let x = a.long, let y = b.long else { return true }
+        return x == y
     }
 
     /// The same bytes as a String (Swift keeps the scalars it was given, so this round-trips).
-    var string: String { String(decoding: bytes, as: UTF8.self) }
+    var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 }

@@ -151,10 +151,5 @@ private struct ByteOrderedKey {
 
 /// Keys in LMDB's byte order.
 func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key {
-    keys.sorted { bytesPrecede($0.bytes, $1.bytes) }
-}
-
-/// Whether `a` sorts before `b` in LMDB's default key order (memcmp, then the shorter first).
-func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    a.withUnsafeBytes { x in b.withUnsafeBytes { y in ByteOrderedKey(bytes: x).precedes(ByteOrderedKey(bytes: y)) } }
+    keys.sorted { a, b in a.withBytes { x in b.withBytes { y in ByteOrderedKey(bytes: x).precedes(ByteOrderedKey(bytes: y)) } } }
 }
