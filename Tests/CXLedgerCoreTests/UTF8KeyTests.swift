@@ -36,4 +36,24 @@ struct UTF8KeyTests {
         #expect(keyed.count == reference.count)
         for (bytes, value) in reference { #expect(keyed[UTF8Key(bytes: bytes)] == value) }
     }
+
+    @Test("keys sort in LMDB's order: bytes first, then the shorter first, across the 16-byte boundary too")
+    func orderIsLMDBs() {
+        var rng = SystemRandomNumberGenerator()
+        var keys: [[UInt8]] = [[], [0], [0, 0], [1], [0xFF], Array(repeating: 0, count: 16), Array(repeating: 0, count: 17),
+                               Array(repeating: 0xFF, count: 16) + [0], Array(repeating: 0xFF, count: 16)]
+        for _ in 0..<3_000 {
+            let length = Int.random(in: 0...24, using: &rng)
+            keys.append((0..<length).map { j in j < 12 ? UInt8(ascii: "k") : UInt8.random(in: 0...2, using: &rng) * 0x7F })
+        }
+        func lmdbPrecedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            for (x, y) in zip(a, b) where x != y { return x < y }
+            return a.count < b.count
+        }
+        for _ in 0..<20_000 {
+            let a = keys.randomElement(using: &rng)!, b = keys.randomElement(using: &rng)!
+            #expect(UTF8Key(bytes: a).precedes(UTF8Key(bytes: b)) == lmdbPrecedes(a, b), "\(a) \(b)")
+        }
+        #expect(byteOrdered(keys.map { UTF8Key(bytes: $0) }).map(\.bytes) == keys.sorted(by: lmdbPrecedes))
+    }
 }

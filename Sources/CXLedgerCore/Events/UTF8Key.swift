@@ -61,6 +61,18 @@ struct UTF8Key: Hashable, Sendable {
         return x == y
     }
 
+    /// Whether this key sorts before `other` in LMDB's default key order (memcmp, then the shorter first).
+    /// The inline first 16 bytes decide most pairs without a look at any other memory.
+    func precedes(_ other: UTF8Key) -> Bool {
+        // Byte-swapped to big-endian, a word compares as its bytes do, first byte first.
+        if head0 != other.head0 { return head0.bigEndian < other.head0.bigEndian }
+        if head1 != other.head1 { return head1.bigEndian < other.head1.bigEndian }
+        // The first 16 bytes agree, so a key of at most 16 bytes is a prefix of the other (the zero padding
+        // stands for no bytes, not for zero bytes: the lengths tell them apart).
+        guard let x = long, let y = other.long else { return count < other.count }
+        return x.withUnsafeBytes { a in y.withUnsafeBytes { b in bytesPrecede(a, b) } }
+    }
+
     /// The same bytes as a String (Swift keeps the scalars it was given, so this round-trips).
     var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 }
