@@ -40,7 +40,14 @@ protocol BulkFoldable {
 final class BulkFoldShared: @unchecked Sendable {
     // @unchecked: as the folds themselves (see `BulkFold`); only the rebuild's own thread makes folds.
     private(set) var takes = 0
-    private lazy var sharedLinker = RepeatLinkerBulkFold()
+    /// How many cases the log holds, so folds keyed by case make their dictionaries that large at once: grown
+    /// by doubling, a 100k-case dictionary was rehashed into fresh pages the kernel zeroed, time after time.
+    let cases: Int
+    private lazy var sharedLinker = RepeatLinkerBulkFold(cases: cases)
+
+    init(cases: Int = 0) {
+        self.cases = cases
+    }
 
     var linker: RepeatLinkerBulkFold {
         takes += 1

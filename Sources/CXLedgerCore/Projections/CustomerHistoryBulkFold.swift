@@ -18,6 +18,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     init(_ projection: CustomerHistoryProjection, _ shared: BulkFoldShared) {
         self.projection = projection
         linker = shared.linker
+        caseOwners.reserveCapacity(shared.cases)
     }
 
     func fold(_ event: RecordedEvent) {

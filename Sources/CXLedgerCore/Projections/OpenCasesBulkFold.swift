@@ -11,8 +11,9 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     private var settings: [[UInt8]: [UInt8]] = [:]
     private var records: [UTF8Key: CaseRecord] = [:]
 
-    init(_ projection: OpenCasesProjection) {
+    init(_ projection: OpenCasesProjection, _ shared: BulkFoldShared) {
         self.projection = projection
+        records.reserveCapacity(shared.cases)
     }
 
     func fold(_ event: RecordedEvent) {

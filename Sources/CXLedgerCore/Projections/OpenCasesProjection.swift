@@ -227,5 +227,5 @@ public struct OpenCasesProjection: Projection {
 }
 
 extension OpenCasesProjection: BulkFoldable {
-    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold { OpenCasesBulkFold(self) }
+    func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold { OpenCasesBulkFold(self, shared) }
 }

@@ -92,7 +92,7 @@ extension ProjectionHost {
     /// thread decodes. `progress` gets the position this thread has reached every `chunk` events.
     private func foldInMemory(_ projections: [any BulkFoldable], through head: Int, chunk: Int,
                               progress: (Int) -> Void) throws -> [any BulkFold] {
-        let shared = BulkFoldShared()
+        let shared = BulkFoldShared(cases: try log.read { try $0.count(log.databases.cases) })
         var all: [any BulkFold] = [], alone: [any BulkFold] = [], here: [any BulkFold] = []
         for projection in projections {
             let taken = shared.takes

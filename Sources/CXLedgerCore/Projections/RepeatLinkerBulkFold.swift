@@ -33,6 +33,10 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     private var lastPosition = 0
     private var lastChange: RepeatLinker.HoldChange?
 
+    init(cases: Int) {
+        entries.reserveCapacity(cases)
+    }
+
     /// Folds `event` in; returns the change of "holds a link" it caused, as `RepeatLinker.apply` does.
     func fold(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
         if event.position == lastPosition { return lastChange }
