@@ -23,6 +23,14 @@ public enum EventType: String, CaseIterable, Sendable {
     case reviewHeld = "review.held"
     case slaPolicySet = "sla.policy_set"
 
+    /// The type whose name is exactly these UTF-8 bytes, without making a String of them first.
+    init?(utf8 name: UnsafeRawBufferPointer) {
+        guard let found = Self.names.first(where: { $0.name.count == name.count && $0.name.elementsEqual(name) }) else { return nil }
+        self = found.type
+    }
+
+    private static let names: [(name: [UInt8], type: EventType)] = allCases.map { (Array($0.rawValue.utf8), $0) }
+
     /// `case.*`: lives on its case's stream and is subject to the case lifecycle.
     public var isCaseEvent: Bool {
         switch self {

@@ -1,0 +1,51 @@
+import Testing
+@testable import CXLedgerCore
+
+@Suite("RecordedEvent read back from a stored envelope")
+struct RecordedEventDecodingTests {
+    private func decode(_ text: String) throws -> RecordedEvent {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBytes { try RecordedEvent(storedAt: 7, envelope: $0, preparingKeys: true) }
+    }
+
+    private let plain = #"{"caseId":"c-1","customerId":"cust-1","data":{"category":"billing"},"hash":"\#(String(repeating: "a", count: 64))","id":"00000000-0000-4000-8000-000000000001","occurredAt":"2026-01-02T04:59:21Z","position":7,"recordedAt":"2026-11-22T17:56:27.545279Z","stream":"case-c-1","streamVersion":1,"type":"case.opened"}"#
+
+    @Test("the members folds read come out of a canonical envelope")
+    func canonical() throws {
+        let event = try decode(plain)
+        #expect(event.type == .caseOpened)
+        #expect(event.occurredAt == Timestamp.parseDateTime("2026-01-02T04:59:21Z"))
+        #expect(event.recordedAt == Timestamp.parseDateTime("2026-11-22T17:56:27.545279Z"))
+        #expect(event.position == 7 && event.streamVersion == 1)
+        #expect(event.caseKey == UTF8Key("c-1") && event.customerKey == UTF8Key("cust-1"))
+        #expect(event.data["category"] == .string("billing"))
+    }
+
+    @Test("escaped strings in the type and the times decode as their unescaped text")
+    func escapes() throws {
+        let escaped = plain.replacingOccurrences(of: #""case.opened""#, with: #""case\u002eopened""#)
+            .replacingOccurrences(of: #""2026-01-02T04:59:21Z""#, with: #""2026-01-02T04:59:21\u005a""#)
+            .replacingOccurrences(of: #""2026-11-22T17:56:27.545279Z""#, with: #""2026\u002d11-22T17:56:27.545279Z""#)
+        #expect(escaped != plain)
+        let event = try decode(escaped)
+        #expect(event.type == .caseOpened)
+        #expect(event.occurredAt == Timestamp.parseDateTime("2026-01-02T04:59:21Z"))
+        #expect(event.recordedAt == Timestamp.parseDateTime("2026-11-22T17:56:27.545279Z"))
+    }
+
+    @Test("an unknown type, a bad time or an unterminated string names what is wrong and the position")
+    func refusals() {
+        for (broken, expected) in [(plain.replacingOccurrences(of: "case.opened", with: "case.openedx"), "type"),
+                                   (plain.replacingOccurrences(of: "2026-01-02T04:59:21Z", with: "2026-01-02T04:59:61Z"), "occurredAt"),
+                                   (plain.replacingOccurrences(of: "17:56:27.545279Z", with: "17:56:27.545279"), "recordedAt"),
+                                   (String(plain.prefix(plain.count - 8)), "stored event 7")] {
+            do {
+                _ = try decode(broken)
+                Issue.record("accepted: \(broken)")
+            } catch {
+                #expect("\(error)".contains(expected), "\(error)")
+                #expect("\(error)".contains("stored event 7"), "\(error)")
+            }
+        }
+    }
+}
