@@ -25,14 +25,16 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
             update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerKey else { return }
-        let d = event.data
+        // The event's data only where a rule reads it (see `CustomerHistoryBulkFold.fold`).
         switch event.type {
         case .customerInfluenceObserved:
+            let d = event.data
             guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
             update(customer) { $0.followers.observe(channel: channel, followers: n) }
         case .caseCloseoutDisputed:
             update(customer) { $0.disputedCloseouts += 1 }
         case .interactionRecorded:
+            let d = event.data
             if d["public"]?.boolValue == true, let s = d["sentiment"]?.doubleValue, s < 0 {
                 update(customer) { $0.publicNegatives += 1 }
             }

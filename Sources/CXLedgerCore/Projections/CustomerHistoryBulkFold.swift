@@ -11,7 +11,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     // Keyed by bytes, as the live tables are (see `UTF8Key`).
     private var records: [UTF8Key: CustomerHistoryProjection.Record] = [:]
     /// caseId → the customer it was opened for, and whether it is closed (the `02` keys).
-    private var caseOwners: [UTF8Key: (customer: String, closed: Bool)] = [:]
+    private var caseOwners: [UTF8Key: (customer: UTF8Key, closed: Bool)] = [:]
     /// customerId → the positions of its timeline, ascending.
     private var timelines: [UTF8Key: [Int]] = [:]
 
@@ -25,24 +25,28 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
         if let change = linker.fold(event) {
             update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
-        guard let customer = event.customerId, let customerKey = event.customerKey else { return }
+        // Only the prepared keys and the inline members are read for every event; the event's counted members
+        // (its data) only where a rule needs them, since the fold thread beside this one holds the same events.
+        guard let customerKey = event.customerKey else { return }
         timelines[customerKey, default: []].append(event.position)
-        let d = event.data
         switch event.type {
         case .customerProfiled:
+            let d = event.data
             update(customerKey) { r in
                 if let n = d["name"]?.stringValue { r.name = n }
                 if let s = d["segment"]?.stringValue { r.segment = s }
             }
         case .customerInfluenceObserved:
+            let d = event.data
             guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
             update(customerKey) { $0.followers.observe(channel: channel, followers: n) }
         case .interactionRecorded:
+            let d = event.data
             guard d["public"]?.boolValue == true, d["direction"]?.stringValue == "inbound" else { return }
             update(customerKey) { $0.publicComplaints += 1 }
         case .caseOpened:
             guard let caseKey = event.caseKey else { return }
-            caseOwners[caseKey] = (customer, false)
+            caseOwners[caseKey] = (customerKey, false)
             update(customerKey) { $0.casesOpen += 1 }
         case .caseEscalated:
             update(customerKey) { $0.escalations += 1 }
@@ -53,7 +57,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             let owner = caseOwners.values[index].customer
             let closing = event.type != .caseReopened
             caseOwners.values[index].closed = closing
-            update(UTF8Key(owner)) { r in
+            update(owner) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
             }
@@ -80,7 +84,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
         }
         for caseId in byteOrdered(caseOwners.keys) {
             let owner = caseOwners[caseId]!
-            customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer, closed: owner.closed))
+            customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer.string, closed: owner.closed))
         }
         return customers.sorted()
     }

@@ -46,12 +46,14 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     }
 
     private func foldOnce(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
-        guard event.type.isCaseEvent, let caseId = event.caseId, let caseKey = event.caseKey else { return nil }
+        // The case's id as a String (from the event's counted members) only where a rule keeps or returns it.
+        guard event.type.isCaseEvent, let caseKey = event.caseKey else { return nil }
         switch event.type {
         case .caseOpened:
+            guard let caseId = event.caseId else { return nil }
             return open(caseId, caseKey, event)
         case .caseRecategorized:
-            guard let category = event.data["category"]?.stringValue, let e = entries[caseKey], e.category != category else { return nil }
+            guard let caseId = event.caseId, let category = event.data["category"]?.stringValue, let e = entries[caseKey], e.category != category else { return nil }
             remove(caseKey, from: Group(customerId: e.customerId, category: e.category))
             insert(caseId, caseKey, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
             entries[caseKey]!.category = category
@@ -61,7 +63,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             entries.values[index].closed = closed
             entries.values[index].closedAt = closed ? event.occurredAt : nil
         case .caseLinked:
-            guard let related = event.data["relatedCaseId"]?.stringValue,
+            guard let caseId = event.caseId, let related = event.data["relatedCaseId"]?.stringValue,
                   let relation = event.data["relation"]?.stringValue, var e = entries[caseKey] else { return nil }
             let held = e.holdsActiveLink
             let status = e.decide(related, relation: relation)
