@@ -58,7 +58,7 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
         change(&signals[customer, default: .init()])
     }
 
-    func tables() -> [() -> SortedTable] {
+    func tables() -> [@Sendable () -> SortedTable] {
         [customersTable, rankingTable] + linker.tables(for: projection.linker)
     }
 

@@ -14,8 +14,9 @@ import LMDB
 /// Thread safety (why each fold's `@unchecked Sendable` is sound): a fold belongs to one rebuild and is used
 /// by one thread at a time. It folds either on the rebuild's own thread or, when it keeps no state but its
 /// own, on the fold thread beside it (`BulkFoldThread`, which the rebuild waits for before it reads any
-/// table); folds sharing state (`BulkFoldShared`) all fold on the rebuild's own thread. Then the rebuild's own
-/// thread reads the tables.
+/// table); folds sharing state (`BulkFoldShared`) all fold on the rebuild's own thread. Once all folding is over,
+/// two threads build the tables, possibly of the same fold at once: building only reads the folded state, but
+/// for the repeat-incident rule's tables, built once for all three projections under a lock.
 protocol BulkFold: AnyObject, Sendable {
     /// The last position folded in. Events at or before it are skipped, so no event is ever counted twice.
     var position: Int { get set }
@@ -24,8 +25,9 @@ protocol BulkFold: AnyObject, Sendable {
     func fold(_ event: RecordedEvent)
 
     /// The folded state as the projection's tables, each in key order and built when its closure is called:
-    /// the rebuild writes one table while the next is built. Called once the fold is over.
-    func tables() -> [() -> SortedTable]
+    /// the rebuild writes one table while the next are built. Called once the fold is over; the closures may
+    /// run on two threads at once, so they must not change the fold's state.
+    func tables() -> [@Sendable () -> SortedTable]
 }
 
 /// A projection that can rebuild through a `BulkFold` (a rebuild including any other folds every

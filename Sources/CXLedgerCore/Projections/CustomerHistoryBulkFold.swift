@@ -72,7 +72,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     }
 
     /// The timeline first: the largest table to write, and in order as gathered.
-    func tables() -> [() -> SortedTable] {
+    func tables() -> [@Sendable () -> SortedTable] {
         [timelineTable, customersTable] + linker.tables(for: projection.linker)
     }
 

@@ -48,7 +48,7 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
         return read(OpenCasesProjection.policyKey(segment, nil))
     }
 
-    func tables() -> [() -> SortedTable] {
+    func tables() -> [@Sendable () -> SortedTable] {
         [settingsTable, casesTable, urgencyTable]
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// Blue/green rebuilds and consistency checks of projections.
 extension ProjectionHost {
@@ -86,18 +87,17 @@ extension ProjectionHost {
         }
     }
 
-    /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, and returns the folds
-    /// in the same order. Folds that keep only state of their own fold on a thread beside this one; those sharing
-    /// state (they took it from `BulkFoldShared` when made) fold here, each event into every one in turn; a third
-    /// thread decodes. `progress` gets the position this thread has reached every `chunk` events.
+    /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, and returns the folds.
+    /// Folds that keep only state of their own fold on a thread beside this one; those
+    /// sharing state (they took it from `BulkFoldShared` when made) fold here, each event into every one in turn;
+    /// two more threads decode. `progress` gets the position this thread has reached every `chunk` events.
     private func foldInMemory(_ projections: [any BulkFoldable], through head: Int, chunk: Int,
                               progress: (Int) -> Void) throws -> [any BulkFold] {
         let shared = BulkFoldShared(cases: try log.read { try $0.count(log.databases.cases) })
-        var all: [any BulkFold] = [], alone: [any BulkFold] = [], here: [any BulkFold] = []
+        var alone: [any BulkFold] = [], here: [any BulkFold] = []
         for projection in projections {
             let taken = shared.takes
             let fold = projection.makeBulkFold(shared)
-            all.append(fold)
             if shared.takes == taken { alone.append(fold) } else { here.append(fold) }
         }
         if here.isEmpty { swap(&here, &alone) }
@@ -111,23 +111,25 @@ extension ProjectionHost {
         }
         try BulkFoldThread.fold(from: prefetch, consumer: 0, into: here, through: head, every: chunk, progress: progress)
         try beside?.wait()
-        return all
+        return here + alone
     }
 
     /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of
     /// entries per write transaction so appends keep flowing in between.
     private func writeOut(_ folds: [any BulkFold], entriesPerTransaction: Int) throws {
-        // A thread of its own builds the next table while this one writes the last: building (ordering keys,
+        // Two threads of their own build tables while this one writes those built: building (ordering keys,
         // encoding records) and writing (LMDB's B-trees, on the writer thread) took about as long as each other,
         // one after the other, with a core idle. At most one table waits built.
         let built = BoundedHandoff<SortedTable>(capacity: 1)
         let builderDone = DispatchSemaphore(value: 0)
         let builder = Thread {
-            // The folds are this thread's alone until it signals: the fold threads have ended, and the rebuild's
-            // own thread only writes what it is handed (see `BulkFold`).
-            building: for fold in folds {
-                for table in fold.tables() {
-                    guard built.put(table()) else { break building }
+            // The folds are read by the two builders only until this thread signals: the fold threads have ended,
+            // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
+            let work = folds.flatMap { $0.tables() }
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < work.count {
+                    guard built.put(work[i]()) else { return }
                 }
             }
             built.finish()

@@ -15,5 +15,5 @@ final class RepeatIncidentsBulkFold: BulkFold, @unchecked Sendable {
 
     func fold(_ event: RecordedEvent) { _ = linker.fold(event) }
 
-    func tables() -> [() -> SortedTable] { linker.tables(for: projection.linker) }
+    func tables() -> [@Sendable () -> SortedTable] { linker.tables(for: projection.linker) }
 }

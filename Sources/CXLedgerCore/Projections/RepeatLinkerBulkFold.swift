@@ -1,4 +1,5 @@
 import LMDB
+import Synchronization
 
 /// `RepeatLinker`'s rule folded in memory for a rebuild: same suggestions, confirmations and hold changes,
 /// with each customer's cases per category kept in opening order instead of in the `keys` table.
@@ -126,30 +127,35 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         if groups.values[index].isEmpty { groups.remove(at: index) }
     }
 
-    /// The folded tables, built once and handed to every embedding projection.
-    private var foldedCases: SortedTable?
-    private var foldedKeys: SortedTable?
+    /// The folded tables, built once and handed to every embedding projection; locked, as two threads may
+    /// ask for them at once (see `BulkFold.tables`).
+    private let foldedCases = Mutex<SortedTable?>(nil)
+    private let foldedKeys = Mutex<SortedTable?>(nil)
 
     /// The folded state as `linker`'s tables (see `BulkFold.tables`).
-    func tables(for linker: RepeatLinker) -> [() -> SortedTable] {
+    func tables(for linker: RepeatLinker) -> [@Sendable () -> SortedTable] {
         [{ self.casesTable(linker).moved(to: linker.cases) }, { self.keysTable(linker).moved(to: linker.keys) }]
     }
 
     private func casesTable(_ linker: RepeatLinker) -> SortedTable {
-        if let foldedCases { return foldedCases }
-        var cases = SortedTable(linker.cases, capacity: entries.count)
-        for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
-        foldedCases = cases
-        return cases
+        foldedCases.withLock { folded in
+            if let folded { return folded }
+            var cases = SortedTable(linker.cases, capacity: entries.count)
+            for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
+            folded = cases
+            return cases
+        }
     }
 
     private func keysTable(_ linker: RepeatLinker) -> SortedTable {
-        if let foldedKeys { return foldedKeys }
-        var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
-        for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
-        for k in later { keys.add(k, []) }
-        let sorted = keys.sorted()
-        foldedKeys = sorted
-        return sorted
+        foldedKeys.withLock { folded in
+            if let folded { return folded }
+            var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
+            for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
+            for k in later { keys.add(k, []) }
+            let sorted = keys.sorted()
+            folded = sorted
+            return sorted
+        }
     }
 }
