@@ -1,5 +1,5 @@
+import Foundation
 import LMDB
-import Synchronization
 
 /// `RepeatLinker`'s rule folded in memory for a rebuild: same suggestions, confirmations and hold changes,
 /// with each customer's cases per category kept in opening order instead of in the `keys` table.
@@ -127,10 +127,12 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         if groups.values[index].isEmpty { groups.remove(at: index) }
     }
 
-    /// The folded tables, built once and handed to every embedding projection; locked, as two threads may
-    /// ask for them at once (see `BulkFold.tables`).
-    private let foldedCases = Mutex<SortedTable?>(nil)
-    private let foldedKeys = Mutex<SortedTable?>(nil)
+    /// The folded tables, built once and handed to every embedding projection. Two threads may ask for them at
+    /// once (see `BulkFold.tables`), so each is built under a lock: an NSLock, whose pthread mutex
+    /// ThreadSanitizer sees (it cannot see `Mutex`'s futex, see .ci/tsan-suppressions.txt).
+    private let casesLock = NSLock(), keysLock = NSLock()
+    private var foldedCases: SortedTable?
+    private var foldedKeys: SortedTable?
 
     /// The folded state as `linker`'s tables (see `BulkFold.tables`).
     func tables(for linker: RepeatLinker) -> [@Sendable () -> SortedTable] {
@@ -138,23 +140,23 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     }
 
     private func casesTable(_ linker: RepeatLinker) -> SortedTable {
-        foldedCases.withLock { folded in
-            if let folded { return folded }
+        casesLock.withLock {
+            if let foldedCases { return foldedCases }
             var cases = SortedTable(linker.cases, capacity: entries.count)
             for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
-            folded = cases
+            foldedCases = cases
             return cases
         }
     }
 
     private func keysTable(_ linker: RepeatLinker) -> SortedTable {
-        foldedKeys.withLock { folded in
-            if let folded { return folded }
+        keysLock.withLock {
+            if let foldedKeys { return foldedKeys }
             var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
             for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
             for k in later { keys.add(k, []) }
             let sorted = keys.sorted()
-            folded = sorted
+            foldedKeys = sorted
             return sorted
         }
     }
