@@ -48,4 +48,19 @@ struct RecordedEventDecodingTests {
             }
         }
     }
+
+    @Test("numbers and ids the fast path leaves alone go through the parser: same values, same refusals")
+    func parserFallbacks() throws {
+        let exponent = try decode(plain.replacingOccurrences(of: #""position":7,"#, with: #""position":7e0,"#))
+        #expect(exponent.position == 7)
+        let escapedId = try decode(plain.replacingOccurrences(of: #""caseId":"c-1""#, with: #""caseId":"c\u002d1""#))
+        #expect(escapedId.caseId == "c-1" && escapedId.caseKey == UTF8Key("c-1"))
+        // Not UTF-8, or a raw control character: refused, never read as a missing or repaired id.
+        var notUTF8 = Array(plain.utf8)
+        let at = try #require(notUTF8.firstIndex(of: UInt8(ascii: "-")))  // in "c-1", the caseId
+        notUTF8[at] = 0xFF
+        #expect(throws: LedgerError.self) { try notUTF8.withUnsafeBytes { try RecordedEvent(storedAt: 7, envelope: $0) } }
+        #expect(throws: LedgerError.self) { try decode(plain.replacingOccurrences(of: "cust-1", with: "cust\u{1}1")) }
+        #expect(throws: LedgerError.self) { try decode(plain.replacingOccurrences(of: #""position":7,"#, with: #""position":07,"#)) }
+    }
 }
