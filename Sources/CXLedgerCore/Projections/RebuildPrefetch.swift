@@ -29,32 +29,56 @@ final class RebuildPrefetch: Sendable {
         for (decoder, mine) in handoffs.enumerated() {
             let running = running
             running.enter()
+            let lent = LentLog(log)
             let thread = Thread {
-                defer { running.leave() }
-                // Positions are gap-free, so batch k covers from + k·batch onwards.
-                var start = from + decoder * batch
-                while start <= to {
-                    let first = start
-                    let result = Result {
-                        try log.read { txn in
-                            var events: [RecordedEvent] = []
-                            events.reserveCapacity(batch)
-                            // Decoded where the bytes lie, without copying each envelope out first.
-                            try log.forEachEnvelope(from: first, to: min(to, first + batch - 1), in: txn) { position, json in
-                                events.append(try RecordedEvent(storedAt: position, envelope: json, preparingKeys: true))
-                                return true
-                            }
-                            return events
-                        }
-                    }
-                    for handoff in mine { guard handoff.put(result) else { return } }
-                    guard case .success = result else { break }
-                    start += handoffs.count * batch
-                }
-                for handoff in mine { handoff.finish() }
+                // The log is let go of before the thread says it is done: a finished Thread keeps its block,
+                // and what the block captured, a moment longer, and the log must be able to close as soon as
+                // `stop` returns.
+                Self.decode(lent.take(), from: from + decoder * batch, to: to, batch: batch,
+                            stride: handoffs.count * batch, into: mine)
+                running.leave()
             }
             thread.name = "cxledger.rebuild-decode"
             thread.start()
+        }
+    }
+
+    /// Decodes the batches starting at `start`, `start + stride`, … up to `to`, handing each to every handoff.
+    private static func decode(_ log: EventLog, from start: Int, to: Int, batch: Int, stride: Int,
+                               into handoffs: [BoundedHandoff<Result<[RecordedEvent], any Error>>]) {
+        // Positions are gap-free, so each batch's range is known before it is read.
+        var first = start
+        while first <= to {
+            let from = first
+            let result = Result {
+                try log.read { txn in
+                    var events: [RecordedEvent] = []
+                    events.reserveCapacity(batch)
+                    // Decoded where the bytes lie, without copying each envelope out first.
+                    try log.forEachEnvelope(from: from, to: min(to, from + batch - 1), in: txn) { position, json in
+                        events.append(try RecordedEvent(storedAt: position, envelope: json, preparingKeys: true))
+                        return true
+                    }
+                    return events
+                }
+            }
+            for handoff in handoffs { guard handoff.put(result) else { return } }
+            guard case .success = result else { break }
+            first += stride
+        }
+        for handoff in handoffs { handoff.finish() }
+    }
+
+    /// The log, lent to one decoding thread, which takes it once.
+    private final class LentLog: @unchecked Sendable {
+        // @unchecked: written when made, before the thread starts, and then only by that one thread's `take`.
+        private var log: EventLog?
+
+        init(_ log: EventLog) { self.log = log }
+
+        func take() -> EventLog {
+            defer { log = nil }
+            return log!
         }
     }
 
