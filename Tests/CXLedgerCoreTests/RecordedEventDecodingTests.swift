@@ -62,5 +62,18 @@ struct RecordedEventDecodingTests {
         #expect(throws: LedgerError.self) { try notUTF8.withUnsafeBytes { try RecordedEvent(storedAt: 7, envelope: $0) } }
         #expect(throws: LedgerError.self) { try decode(plain.replacingOccurrences(of: "cust-1", with: "cust\u{1}1")) }
         #expect(throws: LedgerError.self) { try decode(plain.replacingOccurrences(of: #""position":7,"#, with: #""position":07,"#)) }
+        // In the type and the times too: refused as JSON, as the parser always refused them, never read as a
+        // missing or invalid value that a repeated member could then replace.
+        for (text, bad) in [("case.opened", "case.op\u{1}ned"), ("04:59:21Z", "04:59:2\u{1}Z")] {
+            let broken = plain.replacingOccurrences(of: text, with: bad)
+            #expect(broken != plain)
+            #expect { try decode(broken) } throws: { ($0 as? LedgerError)?.code == .invalidJSON }
+            var raw = Array(plain.utf8)
+            let start = try #require(raw.indices.first { raw[$0...].starts(with: Array(text.utf8)) })
+            raw[start + 2] = 0xFF
+            #expect { try raw.withUnsafeBytes { try RecordedEvent(storedAt: 7, envelope: $0) } } throws: {
+                ($0 as? LedgerError)?.code == .invalidJSON
+            }
+        }
     }
 }

@@ -50,9 +50,16 @@ struct UTF8Key: Hashable, Sendable {
     }
 
     /// The dictionary's hash without a second SipHash round over the digest, which is one already (seeded per
-    /// process); the seed is mixed in because dictionaries vary it to keep their probe sequences apart.
+    /// process). The seed, which dictionaries vary to keep their probe sequences apart, is mixed into every bit
+    /// (a 64-bit finaliser), since a dictionary indexes its buckets with the low bits alone.
     func _rawHashValue(seed: Int) -> Int {
-        Int(bitPattern: (UInt(bitPattern: digest) ^ UInt(bitPattern: seed)) &* 0x9E37_79B9_7F4A_7C15)
+        var x = UInt64(UInt(bitPattern: digest)) ^ UInt64(UInt(bitPattern: seed))
+        x ^= x >> 33
+        x &*= 0xFF51_AFD7_ED55_8CCD
+        x ^= x >> 33
+        x &*= 0xC4CE_B9FE_1A85_EC53
+        x ^= x >> 33
+        return Int(truncatingIfNeeded: x)
     }
 
     static func == (a: UTF8Key, b: UTF8Key) -> Bool {

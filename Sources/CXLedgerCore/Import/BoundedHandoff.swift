@@ -1,7 +1,7 @@
 import Foundation
 
-/// A small blocking queue between one producer thread and one consumer, so decoding the next
-/// batch overlaps with committing the current one.
+/// A small blocking queue between producer threads and one consumer, so preparing the next item (decoding a
+/// batch, building a table) overlaps with committing the current one.
 final class BoundedHandoff<Item: Sendable>: Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.

@@ -97,12 +97,14 @@ public struct RecordedEvent: Sendable {
             LedgerError(code: .invalidEvent, message: "stored envelope has no valid \(field)", field: field)
         }
         let quote = UInt8(ascii: "\"")
-        /// The bytes of the string starting at `start` and the offset after it, when it holds no escape.
+        /// The bytes of the string starting at `start` and the offset after it, when it is printable ASCII without
+        /// escapes (as every stored type and time is); anything else is left to the parser, which refuses what
+        /// JSON forbids (control characters, bytes that are not UTF-8) as it always did.
         func plainString(at start: Int) -> (UnsafeRawBufferPointer, Int)? {
             guard start < json.count, json[start] == quote else { return nil }
             var end = start + 1
             while end < json.count && json[end] != quote {
-                guard json[end] != UInt8(ascii: "\\") else { return nil }
+                guard json[end] >= 0x20, json[end] < 0x7F, json[end] != UInt8(ascii: "\\") else { return nil }
                 end += 1
             }
             guard end < json.count else { return nil }

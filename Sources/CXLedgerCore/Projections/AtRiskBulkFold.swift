@@ -3,7 +3,7 @@ import LMDB
 /// at-risk folded in memory for a rebuild: the rules of `AtRiskProjection.apply` on decoded signals, with the
 /// ranking derived from the final scores.
 final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
+    // @unchecked: one rebuild's, folded by one thread at a time, then only read (the rule is on `BulkFold`).
 
     let projection: AtRiskProjection
     var position = 0

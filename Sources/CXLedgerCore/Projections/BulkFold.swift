@@ -64,8 +64,3 @@ extension BulkFold {
         position = event.position
     }
 }
-
-/// Keys in LMDB's byte order.
-func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key {
-    keys.sorted { $0.precedes($1) }
-}

@@ -3,7 +3,7 @@ import LMDB
 /// customer-history folded in memory for a rebuild: the rules of `CustomerHistoryProjection.apply` on decoded
 /// records, with each customer's timeline gathered in position order.
 final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
+    // @unchecked: one rebuild's, folded by one thread at a time, then only read (the rule is on `BulkFold`).
 
     let projection: CustomerHistoryProjection
     var position = 0
@@ -93,8 +93,9 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
         for customer in byteOrdered(timelines.keys) {
+            let bytes = customer.bytes
             for position in timelines[customer]! {
-                timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(customer.bytes, position, to: &$0) }, [])
+                timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(bytes, position, to: &$0) }, [])
             }
         }
         return timeline.sorted()

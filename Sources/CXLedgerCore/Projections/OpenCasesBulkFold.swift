@@ -3,7 +3,7 @@ import LMDB
 /// open-cases folded in memory for a rebuild: the rules of `OpenCasesProjection.apply` on decoded records,
 /// with the urgency index derived from the final records.
 final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
+    // @unchecked: one rebuild's, folded by one thread at a time, then only read (the rule is on `BulkFold`).
 
     let projection: OpenCasesProjection
     var position = 0

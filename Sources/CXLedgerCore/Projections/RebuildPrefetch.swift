@@ -85,7 +85,11 @@ final class RebuildPrefetch: Sendable {
     /// The next decoded events, if they start at `position`; nil once prefetching is over (finished, or
     /// given up because the caller asked for another position).
     func next(startingAt position: Int, consumer: Int = 0) throws -> [RecordedEvent]? {
-        guard !stopped.load(ordering: .relaxed), position >= from else { return nil }
+        guard !stopped.load(ordering: .relaxed) else { return nil }
+        guard position >= from else {
+            stop()
+            return nil
+        }
         let decoder = ((position - from) / batch) % handoffs.count
         guard let result = handoffs[decoder][consumer].take() else { return nil }
         let events = try result.get()

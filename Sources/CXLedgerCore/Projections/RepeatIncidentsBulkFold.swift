@@ -2,7 +2,7 @@ import LMDB
 
 /// repeat-incidents folded in memory for a rebuild: its `RepeatLinker` rule, folded by `RepeatLinkerBulkFold`.
 final class RepeatIncidentsBulkFold: BulkFold, @unchecked Sendable {
-    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
+    // @unchecked: one rebuild's, folded by one thread at a time, then only read (the rule is on `BulkFold`).
 
     let projection: RepeatIncidentsProjection
     var position = 0

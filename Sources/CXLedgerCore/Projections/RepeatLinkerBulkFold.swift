@@ -7,7 +7,8 @@ import LMDB
 /// Every projection embedding the rule calls `fold` with the same event in turn; the first call folds it and
 /// the others get the same answer.
 final class RepeatLinkerBulkFold: @unchecked Sendable {
-    // @unchecked: one rebuild's, used by one thread at a time (the rule is on `BulkFold`).
+    // @unchecked: one rebuild's, folded by one thread at a time, then only read, but for its two table caches,
+    // which are written under their locks (the rule is on `BulkFold`).
 
     /// Customer and category by their bytes, as the live `keys` prefix holds them (see `UTF8Key`).
     private struct Group: Hashable {

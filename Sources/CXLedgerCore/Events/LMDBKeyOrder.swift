@@ -1,0 +1,16 @@
+import Foundation
+
+/// Key bytes compared as LMDB compares keys by default: memcmp, then the shorter first.
+func bytesPrecede(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let common = min(a.count, b.count)
+    if common > 0 {
+        let order = memcmp(a.baseAddress!, b.baseAddress!, common)
+        if order != 0 { return order < 0 }
+    }
+    return a.count < b.count
+}
+
+/// Keys in LMDB's default key order.
+func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key {
+    keys.sorted { $0.precedes($1) }
+}
