@@ -88,9 +88,9 @@ extension ProjectionHost {
     }
 
     /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, and returns the folds.
-    /// Folds that keep only state of their own fold on a thread beside this one; those
-    /// sharing state (they took it from `BulkFoldShared` when made) fold here, each event into every one in turn;
-    /// two more threads decode. `progress` gets the position this thread has reached every `chunk` events.
+    /// Folds that keep only state of their own fold on a thread beside this one; those sharing state (they took
+    /// it from `BulkFoldShared` when made) fold here, each event into every one in turn; two more threads decode.
+    /// `progress` gets the position this thread has reached every `chunk` events.
     private func foldInMemory(_ projections: [any BulkFoldable], through head: Int, chunk: Int,
                               progress: (Int) -> Void) throws -> [any BulkFold] {
         let shared = BulkFoldShared(cases: try log.read { try $0.count(log.databases.cases) })
