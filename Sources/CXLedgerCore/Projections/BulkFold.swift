@@ -1,6 +1,3 @@
-import Foundation
-import LMDB
-
 /// A projection folded in memory during a rebuild, then written once, in key order, into its empty tables.
 ///
 /// The rebuild writes the folded tables in bounded transactions once the fold has caught up with the log as

@@ -8,8 +8,11 @@ import Synchronization
 /// them over in order, every batch to each of its `consumers` (threads folding different projections). A
 /// consumer that asks for any other position than the next ends the hand-over for all of them.
 final class RebuildPrefetch: Sendable {
+    /// One decoded batch on its way to one consumer, or what stopped the decoding.
+    private typealias Handoff = BoundedHandoff<Result<[RecordedEvent], any Error>>
+
     /// `[decoder][consumer]`: decoder `d` decodes every `decoders`-th batch, from the `d`-th on.
-    private let handoffs: [[BoundedHandoff<Result<[RecordedEvent], any Error>>]]
+    private let handoffs: [[Handoff]]
     private let from: Int
     private let batch: Int
     private let stopped = Atomic<Bool>(false)
@@ -21,7 +24,7 @@ final class RebuildPrefetch: Sendable {
     init(log: EventLog, from: Int, to: Int, batch: Int = 1_000, consumers: Int = 1, decoders: Int = 2) {
         let batch = max(1, batch)
         let handoffs = (0..<max(1, decoders)).map { _ in
-            (0..<max(1, consumers)).map { _ in BoundedHandoff<Result<[RecordedEvent], any Error>>(capacity: 4) }
+            (0..<max(1, consumers)).map { _ in Handoff(capacity: 4) }
         }
         self.handoffs = handoffs
         self.from = from
@@ -45,7 +48,7 @@ final class RebuildPrefetch: Sendable {
 
     /// Decodes the batches starting at `start`, `start + stride`, … up to `to`, handing each to every handoff.
     private static func decode(_ log: EventLog, from start: Int, to: Int, batch: Int, stride: Int,
-                               into handoffs: [BoundedHandoff<Result<[RecordedEvent], any Error>>]) {
+                               into handoffs: [Handoff]) {
         // Positions are gap-free, so each batch's range is known before it is read.
         var first = start
         while first <= to {

@@ -9,7 +9,7 @@ import LMDB
 /// copied at every doubling into fresh pages the kernel had to fault in and zero: a third of the time spent
 /// building the open-cases table. Chunks are never moved, and freed chunks of that size are reused by malloc.
 struct SortedTable: Sendable {
-    let db: Database
+    private(set) var db: Database
     private var store = ByteChunks()
     private var spans: [Span] = []
     /// Whether entries were added in key order already.
@@ -51,10 +51,8 @@ struct SortedTable: Sendable {
 
     /// The same entries, for another database.
     func moved(to db: Database) -> SortedTable {
-        var copy = SortedTable(db)
-        copy.store = store
-        copy.spans = spans
-        copy.ordered = ordered
+        var copy = self
+        copy.db = db
         return copy
     }
 
