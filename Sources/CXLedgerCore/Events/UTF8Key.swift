@@ -53,13 +53,25 @@ struct UTF8Key: Hashable, Sendable {
     /// process). The seed, which dictionaries vary to keep their probe sequences apart, is mixed into every bit
     /// (a 64-bit finaliser), since a dictionary indexes its buckets with the low bits alone.
     func _rawHashValue(seed: Int) -> Int {
-        var x = UInt64(UInt(bitPattern: digest)) ^ UInt64(UInt(bitPattern: seed))
+        Int(truncatingIfNeeded: Self.mix(UInt64(UInt(bitPattern: digest)) ^ UInt64(UInt(bitPattern: seed))))
+    }
+
+    /// A mix of the length and the first 16 bytes that is the same in every process, unlike the digest (seeded
+    /// per process): it shares keys out between a rebuild's fold threads, and a test can tell which share a key
+    /// falls to.
+    var spread: UInt64 {
+        Self.mix(head0 ^ Self.mix(head1 ^ UInt64(count)))
+    }
+
+    /// A 64-bit finaliser: every input bit moves every output bit.
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var x = value
         x ^= x >> 33
         x &*= 0xFF51_AFD7_ED55_8CCD
         x ^= x >> 33
         x &*= 0xC4CE_B9FE_1A85_EC53
         x ^= x >> 33
-        return Int(truncatingIfNeeded: x)
+        return x
     }
 
     static func == (a: UTF8Key, b: UTF8Key) -> Bool {

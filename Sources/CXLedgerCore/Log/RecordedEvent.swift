@@ -64,6 +64,8 @@ public struct RecordedEvent: Sendable {
     var caseKey: UTF8Key? { preparedCaseKey ?? caseId.map(UTF8Key.init) }
     /// `customerId` keyed by its bytes, for the bulk folds.
     var customerKey: UTF8Key? { preparedCustomerKey ?? customerId.map(UTF8Key.init) }
+    /// `customerKey`'s spread, read without copying the event (see `FoldPartition`).
+    var customerSpread: UInt64? { preparedCustomerKey?.spread ?? customerId.map { UTF8Key($0).spread } }
 
     init(_ event: ProposedEvent, position: Int, streamVersion: Int, recordedAt: Timestamp) {
         self.position = position

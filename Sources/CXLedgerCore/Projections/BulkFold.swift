@@ -8,12 +8,11 @@
 /// then spends its time on the rules rather than on decoding, re-encoding and re-writing the same records for
 /// every event. `cxledger-rebuild --check` folds the other way (event by event, in place) and compares.
 ///
-/// Thread safety (why each fold's `@unchecked Sendable` is sound): a fold belongs to one rebuild and is used
-/// by one thread at a time. It folds either on the rebuild's own thread or, when it keeps no state but its
-/// own, on the fold thread beside it (`BulkFoldThread`, which the rebuild waits for before it reads any
-/// table); folds sharing state (`BulkFoldShared`) all fold on the rebuild's own thread. Once all folding is over,
-/// two threads build the tables, possibly of the same fold at once: building only reads the folded state, but
-/// for the repeat-incident rule's tables, built once for all three projections under a lock.
+/// Thread safety (why each fold's `@unchecked Sendable` is sound): a fold belongs to one share of one rebuild
+/// (see `FoldPartition`) and folds on that share's one thread: the rebuild's own, or a `BulkFoldThread` the
+/// rebuild waits for before it reads any table. Once all folding is over, two threads build the tables, possibly
+/// of the same fold at once: building only reads the folded state, but for the repeat-incident rule's tables,
+/// built once for all three projections under a lock.
 protocol BulkFold: AnyObject, Sendable {
     /// The last position folded in. Events at or before it are skipped, so no event is ever counted twice.
     var position: Int { get set }
@@ -33,24 +32,17 @@ protocol BulkFoldable {
     func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold
 }
 
-/// What the bulk folds of one rebuild share: the repeat-incident rule, which three projections embed, is
-/// folded once and written into each one's tables. A fold takes what it shares when it is made; the rebuild
-/// counts the takes to know which folds keep state of their own.
+/// What the bulk folds of one share of a rebuild (see `FoldPartition`) have in common: the repeat-incident rule,
+/// which three projections embed, is folded once and written into each one's tables.
 final class BulkFoldShared: @unchecked Sendable {
-    // @unchecked: as the folds themselves (see `BulkFold`); only the rebuild's own thread makes folds.
-    private(set) var takes = 0
-    /// How many cases the log holds, so folds keyed by case make their dictionaries that large at once: grown
+    // @unchecked: as the folds themselves (see `BulkFold`); folds are made on the rebuild's own thread.
+    /// How many cases the share may hold, so folds keyed by case make their dictionaries that large at once: grown
     /// by doubling, a 100k-case dictionary was rehashed into fresh pages the kernel zeroed, time after time.
     let cases: Int
-    private lazy var sharedLinker = RepeatLinkerBulkFold(cases: cases)
+    private(set) lazy var linker = RepeatLinkerBulkFold(cases: cases)
 
     init(cases: Int = 0) {
         self.cases = cases
-    }
-
-    var linker: RepeatLinkerBulkFold {
-        takes += 1
-        return sharedLinker
     }
 }
 

@@ -38,7 +38,7 @@ extension ProjectionHost {
         let foldable = instances.compactMap { $0 as? BulkFoldable }
         if !foldable.isEmpty && foldable.count == instances.count {
             let snapshotHead = try log.head().position
-            let folds = try foldInMemory(foldable, through: snapshotHead, chunk: chunk) { reached in
+            let shares = try foldInMemory(foldable, through: snapshotHead, chunk: chunk) { reached in
                 // Against the log as it stands now, appends since the rebuild began included.
                 let head = (try? self.log.head().position) ?? snapshotHead
                 let report = RebuildProgress(name: label, applied: reached, total: max(head, snapshotHead),
@@ -46,11 +46,11 @@ extension ProjectionHost {
                 rebuilds.withLock { r in for type in types { r[type.name] = report } }
                 progress?(report)
             }
-            try writeOut(folds, entriesPerTransaction: max(1, chunk) * 4)
+            try writeOut(FoldPartition.tables(of: shares), entriesPerTransaction: max(1, chunk) * 4)
             next = snapshotHead + 1
             // Freeing the folds' state (a dictionary entry per case and customer, a position per event) took a
             // tenth of a rebuild; the catch-up and the swap need not wait for it.
-            let spent = consume folds
+            let spent = consume shares
             Thread.detachNewThread { withExtendedLifetime(spent) {} }
         }
         while true {
@@ -87,36 +87,52 @@ extension ProjectionHost {
         }
     }
 
-    /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, and returns the folds.
-    /// Folds that keep only state of their own fold on a thread beside this one; those sharing state (they took
-    /// it from `BulkFoldShared` when made) fold here, each event into every one in turn; two more threads decode.
-    /// `progress` gets the position this thread has reached every `chunk` events.
+    /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, shared out by customer
+    /// between this thread and one beside it (see `FoldPartition`); two more threads decode. Falls back to one
+    /// share when the log has a case whose events name customers of different shares. `progress` gets the
+    /// position reached every `chunk` events.
     private func foldInMemory(_ projections: [any BulkFoldable], through head: Int, chunk: Int,
-                              progress: (Int) -> Void) throws -> [any BulkFold] {
-        let shared = BulkFoldShared(cases: try log.read { try $0.count(log.databases.cases) })
-        var alone: [any BulkFold] = [], here: [any BulkFold] = []
-        for projection in projections {
-            let taken = shared.takes
-            let fold = projection.makeBulkFold(shared)
-            if shared.takes == taken { alone.append(fold) } else { here.append(fold) }
+                              progress: (Int) -> Void) throws -> [FoldPartition] {
+        let cases = try log.read { try $0.count(log.databases.cases) }
+        do {
+            let shares = try foldInMemory(projections, through: head, shares: 2, cases: cases, chunk: chunk,
+                                          progress: progress)
+            guard !FoldPartition.overlap(shares) else { throw FoldPartition.StrayCase() }
+            return shares
+        } catch is FoldPartition.StrayCase {
+            return try foldInMemory(projections, through: head, shares: 1, cases: cases, chunk: chunk,
+                                    progress: progress)
         }
-        if here.isEmpty { swap(&here, &alone) }
-        // Batches of at most a chunk, so progress is reported at least once per chunk.
-        let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: max(1, min(chunk, 1_000)),
-                                       consumers: alone.isEmpty ? 1 : 2)
-        let beside = alone.isEmpty ? nil : BulkFoldThread(alone, reading: prefetch, consumer: 1, through: head)
-        defer {
-            prefetch.stop()
-            try? beside?.wait()
-        }
-        try BulkFoldThread.fold(from: prefetch, consumer: 0, into: here, through: head, every: chunk, progress: progress)
-        try beside?.wait()
-        return here + alone
     }
 
-    /// Writes the tables of `folds` into their empty databases, appending in key order, a bounded number of
+    private func foldInMemory(_ projections: [any BulkFoldable], through head: Int, shares count: Int, cases: Int,
+                              chunk: Int, progress: (Int) -> Void) throws -> [FoldPartition] {
+        let shares = (0..<count).map { FoldPartition($0, of: count, folding: projections, cases: cases) }
+        // Batches of at most a chunk, so progress is reported at least once per chunk.
+        let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: max(1, min(chunk, 1_000)), consumers: count)
+        let beside = shares.dropFirst().map { BulkFoldThread($0, reading: prefetch, through: head) }
+        defer {
+            prefetch.stop()
+            for thread in beside { try? thread.wait() }
+        }
+        var failure: (any Error)?
+        do {
+            try BulkFoldThread.fold(from: prefetch, into: shares[0], through: head, every: chunk, progress: progress)
+        } catch {
+            failure = error
+            prefetch.stop()
+        }
+        // A stray case stops the other shares too, which then find their events ended early: the stray is the cause.
+        for thread in beside {
+            do { try thread.wait() } catch { if failure == nil || error is FoldPartition.StrayCase { failure = error } }
+        }
+        if let failure { throw failure }
+        return shares
+    }
+
+    /// Writes the tables `work` builds into their empty databases, appending in key order, a bounded number of
     /// entries per write transaction so appends keep flowing in between.
-    private func writeOut(_ folds: [any BulkFold], entriesPerTransaction: Int) throws {
+    private func writeOut(_ work: [@Sendable () -> SortedTable], entriesPerTransaction: Int) throws {
         // Two threads of their own build tables while this one writes those built: building (ordering keys,
         // encoding records) and writing (LMDB's B-trees, on the writer thread) took about as long as each other,
         // one after the other, with a core idle. At most one table waits built.
@@ -125,7 +141,6 @@ extension ProjectionHost {
         let builder = Thread {
             // The folds are read by the two builders only until this thread signals: the fold threads have ended,
             // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
-            let work = folds.flatMap { $0.tables() }
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
                 while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < work.count {

@@ -24,6 +24,11 @@ struct SortedTable: Sendable {
         let start: Int32
         let keyCount: Int32
         let valueCount: Int32
+
+        /// The same entry in a store whose chunks start with `count` others.
+        func shifted(_ count: Int32) -> Span {
+            Span(chunk: chunk + count, start: start, keyCount: keyCount, valueCount: valueCount)
+        }
     }
 
     init(_ db: Database, capacity: Int = 0) {
@@ -64,6 +69,38 @@ struct SortedTable: Sendable {
         return copy
     }
 
+    /// This table's entries and `other`'s, in key order, for the same database. A key held by both must hold the
+    /// same value in both, and is kept once: the shares of a rebuild (see `FoldPartition`) hold the same entries
+    /// only for what every share folds alike, and anything else is a bug that must not reach the tables.
+    /// The merged table reads the bytes where both tables keep them: copied, they filled fresh pages the kernel
+    /// had to zero, a million timeline entries at a time.
+    func merged(with other: SortedTable) -> SortedTable {
+        let a = sorted(), b = other.sorted()
+        var merged = SortedTable(db, capacity: a.count + b.count)
+        merged.store = ByteChunks(joining: a.store, b.store)
+        let shift = Int32(a.store.chunkCount)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            guard i < a.count else { merged.spans.append(b.spans[j].shifted(shift)); j += 1; continue }
+            guard j < b.count else { merged.spans.append(a.spans[i]); i += 1; continue }
+            let ka = a.key(of: a.spans[i]), kb = b.key(of: b.spans[j])
+            if bytesPrecede(ka, kb) {
+                merged.spans.append(a.spans[i])
+                i += 1
+            } else if bytesPrecede(kb, ka) {
+                merged.spans.append(b.spans[j].shifted(shift))
+                j += 1
+            } else {
+                precondition(a.value(of: a.spans[i]).elementsEqual(b.value(of: b.spans[j])),
+                             "two shares of a rebuild folded different values under one key of \(db.name)")
+                merged.spans.append(a.spans[i])
+                i += 1
+                j += 1
+            }
+        }
+        return withExtendedLifetime((a, b)) { merged }
+    }
+
     /// Hands the entries at `offsets` to `body` in order, as bytes valid only during the call.
     func forEach(in offsets: Range<Int>,
                  _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) rethrows {
@@ -100,6 +137,21 @@ struct SortedTable: Sendable {
         // (`BoundedHandoff`), which orders those writes before the reads.
         static let chunkSize = 4 << 20
         private var chunks: [(base: UnsafeMutableRawPointer, capacity: Int, used: Int)] = []
+        /// Chunks from this index on are this store's own, to free; those before it belong to `joined`.
+        private var firstOwned = 0
+        private var joined: [ByteChunks] = []
+
+        init() {}
+
+        /// A store reading the chunks of `first`, then those of `second`, kept alive as long as it is. Appends go
+        /// to chunks of its own: the joined chunks count as full, since other tables may still read them.
+        init(joining first: ByteChunks, _ second: ByteChunks) {
+            chunks = (first.chunks + second.chunks).map { ($0.base, $0.used, $0.used) }
+            firstOwned = chunks.count
+            joined = [first, second]
+        }
+
+        var chunkCount: Int { chunks.count }
 
         func base(of chunk: Int32) -> UnsafeMutableRawPointer { chunks[Int(chunk)].base }
 
@@ -129,7 +181,7 @@ struct SortedTable: Sendable {
         }
 
         deinit {
-            for chunk in chunks { chunk.base.deallocate() }
+            for chunk in chunks[firstOwned...] { chunk.base.deallocate() }
         }
     }
 }

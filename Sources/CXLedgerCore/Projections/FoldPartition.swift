@@ -1,0 +1,75 @@
+/// One share of a rebuild's in-memory fold: the events of the customers whose keys fall to it, folded into bulk
+/// folds of its own on one thread, while the other shares fold theirs on other threads.
+///
+/// Every fold keeps its state by customer or by case, and a case's events name a customer, so the shares fold
+/// apart and their tables are merged afterwards. Before, one thread folded some projections and another thread the
+/// others, both over every event: each event's reference count bounced between the two cores for every fold, and
+/// each thread's dictionaries held every case. Events naming no customer, and `sla.policy_set` even when it names
+/// one, go to every share, so each holds the same policies; where two shares fold an event alike, their tables
+/// hold the same entries, which the merge keeps once.
+///
+/// The log does not require a case's later events to name the customer that opened it. A share given an event
+/// of a case it never saw opened throws `StrayCase`, and the rebuild folds again in a single share.
+final class FoldPartition: @unchecked Sendable {
+    // @unchecked: a share is folded by one thread, then only read by the threads building its tables, after the
+    // rebuild has waited for the folding thread (see `BulkFold`).
+
+    /// An event of a case whose opening went to another share.
+    struct StrayCase: Error {}
+
+    let index: Int
+    let count: Int
+    /// The bulk folds of the rebuilt projections, in the order given.
+    let folds: [any BulkFold]
+    /// The cases opened in this share (kept only when there are other shares).
+    private var openedCases: Set<UTF8Key> = []
+
+    /// Share `index` of `count`; `cases` is how many cases the log holds.
+    init(_ index: Int, of count: Int, folding projections: [any BulkFoldable], cases: Int) {
+        self.index = index
+        self.count = count
+        let shared = BulkFoldShared(cases: cases / count + 1)
+        folds = projections.map { $0.makeBulkFold(shared) }
+        if count > 1 { openedCases.reserveCapacity(cases / count + 1) }
+    }
+
+    /// Folds the events of `events` that fall to this share into every fold, each event into every fold in turn
+    /// (the folds sharing the repeat-incident rule rely on that order).
+    func fold(_ events: [RecordedEvent]) throws {
+        let count = UInt64(self.count), index = UInt64(self.index)
+        for i in events.indices {
+            // Only what the event holds inline is read before it is known to fall here, so the events falling to
+            // other shares are not copied (a reference count each).
+            if count > 1 {
+                if events[i].type != .slaPolicySet, let spread = events[i].customerSpread, spread % count != index { continue }
+                if let caseKey = events[i].caseKey {
+                    if events[i].type == .caseOpened {
+                        openedCases.insert(caseKey)
+                    } else if !openedCases.contains(caseKey) {
+                        throw StrayCase()
+                    }
+                }
+            }
+            for fold in folds { fold.apply(events[i]) }
+        }
+    }
+
+    /// Whether two shares opened the same case (the log refuses a second opening, so only a log written against
+    /// its rules has one): folded apart, the two openings would not see each other.
+    static func overlap(_ shares: [FoldPartition]) -> Bool {
+        for (a, first) in shares.enumerated() {
+            for second in shares[(a + 1)...] where !first.openedCases.isDisjoint(with: second.openedCases) { return true }
+        }
+        return false
+    }
+
+    /// The tables of every share's folds, each table merged across the shares, in the order of the folds.
+    static func tables(of shares: [FoldPartition]) -> [@Sendable () -> SortedTable] {
+        let perShare = shares.map { $0.folds.flatMap { $0.tables() } }
+        guard perShare.count > 1 else { return perShare.first ?? [] }
+        return perShare[0].indices.map { t in
+            let builders = perShare.map { $0[t] }
+            return { builders.dropFirst().reduce(builders[0]()) { $0.merged(with: $1()) } }
+        }
+    }
+}
