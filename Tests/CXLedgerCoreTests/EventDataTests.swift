@@ -59,4 +59,26 @@ struct EventDataTests {
         #expect(end(",") == nil)
         #expect(end("}") == nil)
     }
+
+    @Test("scalars read where they lie agree with the parser, and bytes the parser refuses read as absent")
+    func scalarsReadInPlace() {
+        eventDataAgree([
+            "i": 7, "neg": -42, "big": 123_456_789_012_345, "bigger": 1_234_567_890_123_456, "max": 9_007_199_254_740_992,
+            "frac": -0.78, "exp": 1e21, "s": "plain", "e": "", "u": "caf\u{E9} \u{1F600}", "esc": "line\nbreak",
+        ])
+        func stored(_ json: String) -> EventData { EventData(canonical: Array(json.utf8)) }
+        #expect(stored(#"{"a":-0}"#)["a"] == .number(-0.0))
+        #expect(stored(#"{"a":0,"b":1}"#)["a"] == .number(0))
+        #expect(stored(#"{"a":12.5}"#)["a"] == .number(12.5))
+        #expect(stored(#"{"a":12e2}"#)["a"] == .number(1200))
+        // JSON forbids leading zeros and a bare minus sign; the parser refuses them, so they read as absent.
+        #expect(stored(#"{"a":012}"#)["a"] == nil)
+        #expect(stored(#"{"a":-}"#)["a"] == nil)
+        #expect(stored(#"{"a":tru}"#)["a"] == nil)
+        #expect(stored(#"{"a":nul,"b":1}"#)["a"] == nil)
+        // A control character, or bytes that are not UTF-8, inside a string.
+        #expect(EventData(canonical: Array(#"{"a":"x"#.utf8) + [0x01] + Array(#""}"#.utf8))["a"] == nil)
+        #expect(EventData(canonical: Array(#"{"a":"x"#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))["a"] == nil)
+        #expect(stored(#"{"a":"unterminated}"#)["a"] == nil)
+    }
 }
