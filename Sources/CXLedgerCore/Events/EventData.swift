@@ -42,44 +42,6 @@ public struct EventData: Sendable {
         }
     }
 
-    /// The value at `start` when it is a string without escapes, a literal, or an integer of at most 15 digits,
-    /// read where it lies; nil for anything else (the parser reads it). The members the folds read are nearly
-    /// all of these kinds, and starting the parser for each cost more than the reading.
-    private static func scalar(_ b: UnsafeRawBufferPointer, at start: Int) -> JSONValue? {
-        guard start < b.count else { return nil }
-        func literal(_ text: StaticString, _ value: JSONValue) -> JSONValue? {
-            let n = text.utf8CodeUnitCount
-            guard start + n <= b.count, memcmp(b.baseAddress! + start, text.utf8Start, n) == 0 else { return nil }
-            return value
-        }
-        switch b[start] {
-        case UInt8(ascii: "\""):
-            var end = start + 1
-            while end < b.count, b[end] != UInt8(ascii: "\""), b[end] != UInt8(ascii: "\\"), b[end] >= 0x20 { end += 1 }
-            guard end < b.count, b[end] == UInt8(ascii: "\"") else { return nil }
-            // Bytes that are not UTF-8 are left to the parser, which refuses them.
-            return String(validating: UnsafeRawBufferPointer(rebasing: b[(start + 1)..<end]), as: UTF8.self).map(JSONValue.string)
-        case UInt8(ascii: "t"): return literal("true", .bool(true))
-        case UInt8(ascii: "f"): return literal("false", .bool(false))
-        case UInt8(ascii: "n"): return literal("null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let negative = b[start] == UInt8(ascii: "-")
-            var i = negative ? start + 1 : start
-            let first = i
-            var n = 0
-            while i < b.count, i - first < 15, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[i]) {
-                n = n * 10 + Int(b[i] - UInt8(ascii: "0"))
-                i += 1
-            }
-            // Only a whole integer ending the member; no leading zero, which JSON forbids.
-            guard i > first, i < b.count, b[i] == UInt8(ascii: ",") || b[i] == UInt8(ascii: "}"),
-                  b[first] != UInt8(ascii: "0") || i == first + 1 else { return nil }
-            return .number(negative ? -Double(n) : Double(n))
-        default:
-            return nil
-        }
-    }
-
     private static func member(_ name: String, in bytes: [UInt8]) -> JSONValue? {
         var name = name
         return name.withUTF8 { wanted in
@@ -105,7 +67,7 @@ public struct EventData: Sendable {
                         matches = keyEnd - keyStart == wanted.count
                             && (wanted.isEmpty || memcmp(b.baseAddress! + keyStart, wanted.baseAddress!, wanted.count) == 0)
                     }
-                    if matches { return scalar(b, at: valueStart) ?? (try? JSONParser.parseValue(b, at: valueStart).value) }
+                    if matches { return JSONScalar.read(b, at: valueStart)?.value ?? (try? JSONParser.parseValue(b, at: valueStart).value) }
                     guard let end = JSONSkipper.endOfValue(b, at: valueStart) else { return nil }
                     i = end
                     if i < b.count && b[i] == UInt8(ascii: ",") { i += 1 }

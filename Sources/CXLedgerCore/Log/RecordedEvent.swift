@@ -156,7 +156,7 @@ public struct RecordedEvent: Sendable {
                 if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
                 continue
             }
-            let (value, end) = try JSONParser.parseValue(json, at: keyEnd + 2)
+            let (value, end) = try JSONScalar.read(json, at: keyEnd + 2) ?? JSONParser.parseValue(json, at: keyEnd + 2)
             switch member {
             case .position: position = value.intValue
             case .stream: stream = value.stringValue
