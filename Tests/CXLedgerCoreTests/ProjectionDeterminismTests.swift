@@ -143,14 +143,13 @@ struct ProjectionDeterminismTests {
         let events = try ledger.log.events().map { try $0.recorded() }
         let host = try ProjectionHost(log: ledger.log)
         func folded(_ passes: [ArraySlice<RecordedEvent>]) throws -> [[UInt8]] {
-            let shared = BulkFoldShared()
             let projections: [any Projection] = [try host.projection(OpenCasesProjection.self),
                                                  try host.projection(CustomerHistoryProjection.self),
                                                  try host.projection(RepeatIncidentsProjection.self),
                                                  try host.projection(AtRiskProjection.self)]
-            let folds = try projections.map { try #require($0 as? BulkFoldable).makeBulkFold(shared) }
-            for pass in passes { for event in pass { for f in folds { f.apply(event) } } }
-            return folds.flatMap { $0.tables() }.flatMap { t in t().entries.map { $0.key + [0xFF] + $0.value } }
+            let share = FoldPartition(0, of: 1, folding: try projections.map { try #require($0 as? BulkFoldable) }, cases: 0)
+            for pass in passes { try share.fold(Array(pass)) }
+            return FoldPartition.tables(of: [share]).flatMap { t in t().entries.map { $0.key + [0xFF] + $0.value } }
         }
         let once = try folded([events[...]])
         let again = try folded([events[..<900], events[400..<1_200], events[...]])

@@ -9,8 +9,3 @@ func bytesPrecede(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> B
     }
     return a.count < b.count
 }
-
-/// Keys in LMDB's default key order.
-func byteOrdered<S: Sequence>(_ keys: S) -> [UTF8Key] where S.Element == UTF8Key {
-    keys.sorted { $0.precedes($1) }
-}

@@ -8,8 +8,9 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     let projection: AtRiskProjection
     var position = 0
     private let linker: RepeatLinkerBulkFold
-    /// Keyed by the customer's bytes, as the live `01` ‖ customerId keys are.
-    private var signals: [UTF8Key: AtRiskProjection.Signals] = [:]
+    private let ids: FoldIdentifiers
+    /// By customer number.
+    private var signals = DenseMap<AtRiskProjection.Signals>()
     /// `02` ‖ caseId ‖ 00 ‖ templateId → outbound sends.
     private var templateCounts: [[UInt8]: Int] = [:]
     /// `03` ‖ caseId of cases counted as a form-letter loop.
@@ -18,13 +19,14 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     init(_ projection: AtRiskProjection, _ shared: BulkFoldShared) {
         self.projection = projection
         linker = shared.linker
+        ids = shared.ids
     }
 
-    func fold(_ event: RecordedEvent) {
-        if let change = linker.fold(event) {
-            update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
+    func fold(_ event: RecordedEvent, _ numbers: FoldNumbers) {
+        if let change = linker.fold(event, numbers) {
+            update(change.customer) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
-        guard let customer = event.customerKey else { return }
+        guard let customer = numbers.customer else { return }
         // The event's data only where a rule reads it (see `CustomerHistoryBulkFold.fold`).
         switch event.type {
         case .customerInfluenceObserved:
@@ -54,8 +56,8 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     }
 
     /// Like the projection's `update`: a customer's signals exist from the first change on.
-    private func update(_ customer: UTF8Key, _ change: (inout AtRiskProjection.Signals) -> Void) {
-        change(&signals[customer, default: .init()])
+    private func update(_ customer: Int, _ change: (inout AtRiskProjection.Signals) -> Void) {
+        signals.update(customer, from: .init(), change)
     }
 
     func tables() -> [@Sendable () -> SortedTable] {
@@ -63,18 +65,20 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     }
 
     private func customersTable() -> SortedTable {
-        var customers = SortedTable(projection.customers, capacity: signals.count + templateCounts.count + loops.count)
-        for (customer, s) in signals { customers.add(AtRiskProjection.customerKey(customer.string), s.encoded()) }
+        let numbered = signals.numbered
+        var customers = SortedTable(projection.customers, capacity: numbered.count + templateCounts.count + loops.count)
+        for (n, s) in numbered { customers.add(AtRiskProjection.customerKey(ids.customers[n].string), s.encoded()) }
         for (key, count) in templateCounts { customers.add(key, AtRiskProjection.countValue(count)) }
         for key in loops { customers.add(key, []) }
         return customers.sorted()
     }
 
     private func rankingTable() -> SortedTable {
-        var ranking = SortedTable(projection.ranking, capacity: signals.count)
-        for (customer, s) in signals {
+        let numbered = signals.numbered
+        var ranking = SortedTable(projection.ranking, capacity: numbered.count)
+        for (n, s) in numbered {
             let cents = s.scoreCents
-            if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, customer.string), []) }
+            if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, ids.customers[n].string), []) }
         }
         return ranking.sorted()
     }

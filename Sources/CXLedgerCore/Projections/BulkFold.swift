@@ -17,8 +17,8 @@ protocol BulkFold: AnyObject, Sendable {
     /// The last position folded in. Events at or before it are skipped, so no event is ever counted twice.
     var position: Int { get set }
 
-    /// Folds one event in (events arrive in position order).
-    func fold(_ event: RecordedEvent)
+    /// Folds one event in (events arrive in position order), given its numbers in the fold's share.
+    func fold(_ event: RecordedEvent, _ numbers: FoldNumbers)
 
     /// The folded state as the projection's tables, each in key order and built when its closure is called:
     /// the rebuild writes one table while the next are built. Called once the fold is over; the closures may
@@ -32,24 +32,34 @@ protocol BulkFoldable {
     func makeBulkFold(_ shared: BulkFoldShared) -> any BulkFold
 }
 
-/// What the bulk folds of one share of a rebuild (see `FoldPartition`) have in common: the repeat-incident rule,
-/// which three projections embed, is folded once and written into each one's tables.
+/// An event's customer and case as numbered by the share folding it (see `FoldIdentifiers`); nil when it names
+/// none, or (for the case) names one the share never saw opened.
+struct FoldNumbers {
+    let customer: Int?
+    let caseNumber: Int?
+}
+
+/// What the bulk folds of one share of a rebuild (see `FoldPartition`) have in common: the numbering of its
+/// customers and cases, and the repeat-incident rule, which three projections embed, folded once and written into
+/// each one's tables.
 final class BulkFoldShared: @unchecked Sendable {
     // @unchecked: as the folds themselves (see `BulkFold`); folds are made on the rebuild's own thread.
-    /// How many cases the share may hold, so folds keyed by case make their dictionaries that large at once: grown
-    /// by doubling, a 100k-case dictionary was rehashed into fresh pages the kernel zeroed, time after time.
+    /// How many cases the share may hold, so folds keyed by case make their tables that large at once: grown by
+    /// doubling, a 100k-case dictionary was rehashed into fresh pages the kernel zeroed, time after time.
     let cases: Int
-    private(set) lazy var linker = RepeatLinkerBulkFold(cases: cases)
+    let ids: FoldIdentifiers
+    private(set) lazy var linker = RepeatLinkerBulkFold(ids, cases: cases)
 
     init(cases: Int = 0) {
         self.cases = cases
+        ids = FoldIdentifiers(cases: cases)
     }
 }
 
 extension BulkFold {
-    func apply(_ event: RecordedEvent) {
+    func apply(_ event: RecordedEvent, _ numbers: FoldNumbers) {
         guard event.position > position else { return }
-        fold(event)
+        fold(event, numbers)
         position = event.position
     }
 }

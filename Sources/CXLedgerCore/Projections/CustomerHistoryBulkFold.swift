@@ -8,55 +8,57 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     let projection: CustomerHistoryProjection
     var position = 0
     private let linker: RepeatLinkerBulkFold
-    // Keyed by bytes, as the live tables are (see `UTF8Key`).
-    private var records: [UTF8Key: CustomerHistoryProjection.Record] = [:]
-    /// caseId → the customer it was opened for, and whether it is closed (the `02` keys).
-    private var caseOwners: [UTF8Key: (customer: UTF8Key, closed: Bool)] = [:]
-    /// customerId → the positions of its timeline, ascending.
-    private var timelines: [UTF8Key: [Int]] = [:]
+    private let ids: FoldIdentifiers
+    /// By customer number.
+    private var records = DenseMap<CustomerHistoryProjection.Record>()
+    /// By case number: the number of the customer it was opened for, and whether it is closed (the `02` keys).
+    private var caseOwners: DenseMap<(customer: Int, closed: Bool)>
+    /// By customer number: the positions of its timeline, ascending.
+    private var timelines: [[Int]] = []
 
     init(_ projection: CustomerHistoryProjection, _ shared: BulkFoldShared) {
         self.projection = projection
         linker = shared.linker
-        caseOwners.reserveCapacity(shared.cases)
+        ids = shared.ids
+        caseOwners = DenseMap(capacity: shared.cases)
     }
 
-    func fold(_ event: RecordedEvent) {
-        if let change = linker.fold(event) {
-            update(UTF8Key(change.customerId)) { $0.repeatIncidents += change.holds ? 1 : -1 }
+    func fold(_ event: RecordedEvent, _ numbers: FoldNumbers) {
+        if let change = linker.fold(event, numbers) {
+            update(change.customer) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
-        // Only the prepared keys and the inline members are read for every event; the event's counted members
-        // (its data) only where a rule needs them, since the fold thread beside this one holds the same events.
-        guard let customerKey = event.customerKey else { return }
-        timelines[customerKey, default: []].append(event.position)
+        // Only the numbers and the inline members are read for every event; the event's counted members (its
+        // data) only where a rule needs them.
+        guard let customer = numbers.customer else { return }
+        if customer >= timelines.count { timelines.append(contentsOf: repeatElement([], count: customer + 1 - timelines.count)) }
+        timelines[customer].append(event.position)
         switch event.type {
         case .customerProfiled:
             let d = event.data
-            update(customerKey) { r in
+            update(customer) { r in
                 if let n = d["name"]?.stringValue { r.name = n }
                 if let s = d["segment"]?.stringValue { r.segment = s }
             }
         case .customerInfluenceObserved:
             let d = event.data
             guard let channel = d["channel"]?.stringValue, let n = d["followers"]?.intValue else { return }
-            update(customerKey) { $0.followers.observe(channel: channel, followers: n) }
+            update(customer) { $0.followers.observe(channel: channel, followers: n) }
         case .interactionRecorded:
             let d = event.data
             guard d["public"]?.boolValue == true, d["direction"]?.stringValue == "inbound" else { return }
-            update(customerKey) { $0.publicComplaints += 1 }
+            update(customer) { $0.publicComplaints += 1 }
         case .caseOpened:
-            guard let caseKey = event.caseKey else { return }
-            caseOwners[caseKey] = (customerKey, false)
-            update(customerKey) { $0.casesOpen += 1 }
+            guard let caseNumber = numbers.caseNumber else { return }
+            caseOwners[caseNumber] = (customer, false)
+            update(customer) { $0.casesOpen += 1 }
         case .caseEscalated:
-            update(customerKey) { $0.escalations += 1 }
+            update(customer) { $0.escalations += 1 }
         case .caseCloseoutDisputed:
-            update(customerKey) { $0.disputedCloseouts += 1 }
+            update(customer) { $0.disputedCloseouts += 1 }
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard let caseKey = event.caseKey, let index = caseOwners.index(forKey: caseKey) else { return }
-            let owner = caseOwners.values[index].customer
+            guard let caseNumber = numbers.caseNumber, let owner = caseOwners[caseNumber]?.customer else { return }
             let closing = event.type != .caseReopened
-            caseOwners.values[index].closed = closing
+            caseOwners.updateIfPresent(caseNumber) { $0.closed = closing }
             update(owner) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
@@ -67,8 +69,8 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     }
 
     /// Like the projection's `update`: a customer's record exists from the first change on.
-    private func update(_ customer: UTF8Key, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
-        change(&records[customer, default: .init()])
+    private func update(_ customer: Int, _ change: (inout CustomerHistoryProjection.Record) -> Void) {
+        records.update(customer, from: .init(), change)
     }
 
     /// The timeline first: the largest table to write, and in order as gathered.
@@ -78,23 +80,25 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
 
     private func customersTable() -> SortedTable {
         // `01` ‖ customerId sorts before every `02` ‖ caseId.
-        var customers = SortedTable(projection.customers, capacity: records.count + caseOwners.count)
-        for customer in byteOrdered(records.keys) {
-            customers.add(CustomerHistoryProjection.customerKey(customer.bytes), records[customer]!.encoded())
+        let customers = records.numbered, cases = caseOwners.numbered
+        var table = SortedTable(projection.customers, capacity: customers.count + cases.count)
+        for n in ids.customersInKeyOrder(customers.map(\.number)) {
+            table.add(CustomerHistoryProjection.customerKey(ids.customers[n].bytes), records[n]!.encoded())
         }
-        for caseId in byteOrdered(caseOwners.keys) {
-            let owner = caseOwners[caseId]!
-            customers.add(CustomerHistoryProjection.caseKey(caseId.bytes), CustomerHistoryProjection.caseValue(owner.customer.string, closed: owner.closed))
+        for n in ids.casesInKeyOrder(cases.map(\.number)) {
+            let owner = caseOwners[n]!
+            table.add(CustomerHistoryProjection.caseKey(ids.cases[n].bytes),
+                      CustomerHistoryProjection.caseValue(ids.customers[owner.customer].string, closed: owner.closed))
         }
-        return customers.sorted()
+        return table.sorted()
     }
 
     private func timelineTable() -> SortedTable {
         // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
         var timeline = SortedTable(projection.timeline, capacity: position)
-        for customer in byteOrdered(timelines.keys) {
-            let bytes = customer.bytes
-            for position in timelines[customer]! {
+        for n in ids.customersInKeyOrder(timelines.indices.filter { !timelines[$0].isEmpty }) {
+            let bytes = ids.customers[n].bytes
+            for position in timelines[n] {
                 timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(bytes, position, to: &$0) }, [])
             }
         }

@@ -21,16 +21,16 @@ final class FoldPartition: @unchecked Sendable {
     let count: Int
     /// The bulk folds of the rebuilt projections, in the order given.
     let folds: [any BulkFold]
-    /// The cases opened in this share (kept only when there are other shares).
-    private var openedCases: Set<UTF8Key> = []
+    /// The share's customers and cases, numbered for its folds.
+    private let ids: FoldIdentifiers
 
     /// Share `index` of `count`; `cases` is how many cases the log holds.
     init(_ index: Int, of count: Int, folding projections: [any BulkFoldable], cases: Int) {
         self.index = index
         self.count = count
         let shared = BulkFoldShared(cases: cases / count + 1)
+        ids = shared.ids
         folds = projections.map { $0.makeBulkFold(shared) }
-        if count > 1 { openedCases.reserveCapacity(cases / count + 1) }
     }
 
     /// Folds the events of `events` that fall to this share into every fold, each event into every fold in turn
@@ -40,17 +40,15 @@ final class FoldPartition: @unchecked Sendable {
         for i in events.indices {
             // Only what the event holds inline is read before it is known to fall here, so the events falling to
             // other shares are not copied (a reference count each).
-            if count > 1 {
-                if events[i].type != .slaPolicySet, let spread = events[i].customerSpread, spread % count != index { continue }
-                if let caseKey = events[i].caseKey {
-                    if events[i].type == .caseOpened {
-                        openedCases.insert(caseKey)
-                    } else if !openedCases.contains(caseKey) {
-                        throw StrayCase()
-                    }
-                }
+            let type = events[i].type
+            if count > 1, type != .slaPolicySet, let spread = events[i].customerSpread, spread % count != index { continue }
+            var caseNumber: Int?
+            if let caseKey = events[i].caseKey {
+                caseNumber = type == .caseOpened ? ids.opening(caseKey) : ids.opened(caseKey)
+                if caseNumber == nil && count > 1 { throw StrayCase() }
             }
-            for fold in folds { fold.apply(events[i]) }
+            let numbers = FoldNumbers(customer: events[i].customerKey.map(ids.customer), caseNumber: caseNumber)
+            for fold in folds { fold.apply(events[i], numbers) }
         }
     }
 
@@ -58,7 +56,7 @@ final class FoldPartition: @unchecked Sendable {
     /// its rules has one): folded apart, the two openings would not see each other.
     static func overlap(_ shares: [FoldPartition]) -> Bool {
         for (a, first) in shares.enumerated() {
-            for second in shares[(a + 1)...] where !first.openedCases.isDisjoint(with: second.openedCases) { return true }
+            for second in shares[(a + 1)...] where first.ids.sharesCases(with: second.ids) { return true }
         }
         return false
     }

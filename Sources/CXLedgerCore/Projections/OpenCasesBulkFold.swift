@@ -9,14 +9,17 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     var position = 0
     /// The `settings` table as it stands: segment and policy keys to their stored bytes.
     private var settings: [[UInt8]: [UInt8]] = [:]
-    private var records: [UTF8Key: CaseRecord] = [:]
+    /// By case number.
+    private var records: DenseMap<CaseRecord>
+    private let ids: FoldIdentifiers
 
     init(_ projection: OpenCasesProjection, _ shared: BulkFoldShared) {
         self.projection = projection
-        records.reserveCapacity(shared.cases)
+        ids = shared.ids
+        records = DenseMap(capacity: shared.cases)
     }
 
-    func fold(_ event: RecordedEvent) {
+    func fold(_ event: RecordedEvent, _ numbers: FoldNumbers) {
         switch event.type {
         case .customerProfiled:
             if let segment = event.data["segment"]?.stringValue, let customer = event.customerId {
@@ -28,15 +31,14 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
         case .customerInfluenceObserved, .reviewHeld:
             return
         default:
-            guard let caseKey = event.caseKey else { return }
+            guard let number = numbers.caseNumber else { return }
             if event.type == .caseOpened {
                 let segment = event.customerId.flatMap { settings[OpenCasesProjection.segmentKey($0)] }
                     .map { String(decoding: $0, as: UTF8.self) }
-                records[caseKey] = CaseFold.opened(event, segment: segment,
-                                                   policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
-            } else if let index = records.index(forKey: caseKey) {
-                // One lookup, and the record changed where it lies.
-                CaseFold.apply(event, to: &records.values[index])
+                records[number] = CaseFold.opened(event, segment: segment,
+                                                  policy: segment.flatMap { policy(segment: $0, channel: event.data["channel"]?.stringValue) })
+            } else {
+                records.updateIfPresent(number) { CaseFold.apply(event, to: &$0) }
             }
         }
     }
@@ -59,17 +61,19 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     }
 
     private func casesTable() -> SortedTable {
-        var cases = SortedTable(projection.cases, capacity: records.count)
-        for caseId in byteOrdered(records.keys) { cases.add(caseId.bytes, records[caseId]!.encoded()) }
+        let numbered = records.numbered
+        var cases = SortedTable(projection.cases, capacity: numbered.count)
+        for n in ids.casesInKeyOrder(numbered.map(\.number)) { cases.add(ids.cases[n].bytes, records[n]!.encoded()) }
         return cases
     }
 
     private func urgencyTable() -> SortedTable {
-        var urgency = SortedTable(projection.urgency, capacity: records.count * 2)
-        for (caseId, r) in records where !r.isClosed {
-            let key = UrgencyKey(r)
-            urgency.add(OpenCasesProjection.globalKey(key), caseId.bytes)
-            urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, caseId.bytes)
+        let numbered = records.numbered
+        var urgency = SortedTable(projection.urgency, capacity: numbered.count * 2)
+        for (n, r) in numbered where !r.isClosed {
+            let key = UrgencyKey(r), caseId = ids.cases[n].bytes
+            urgency.add(OpenCasesProjection.globalKey(key), caseId)
+            urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, caseId)
         }
         return urgency.sorted()
     }

@@ -13,7 +13,7 @@ final class RepeatIncidentsBulkFold: BulkFold, @unchecked Sendable {
         linker = shared.linker
     }
 
-    func fold(_ event: RecordedEvent) { _ = linker.fold(event) }
+    func fold(_ event: RecordedEvent, _ numbers: FoldNumbers) { _ = linker.fold(event, numbers) }
 
     func tables() -> [@Sendable () -> SortedTable] { linker.tables(for: projection.linker) }
 }

@@ -10,70 +10,82 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     // @unchecked: one rebuild's, folded by one thread at a time, then only read, but for its two table caches,
     // which are written under their locks (the rule is on `BulkFold`).
 
-    /// Customer and category by their bytes, as the live `keys` prefix holds them (see `UTF8Key`).
+    /// Customer (by number) and category (by its bytes, as the live `keys` prefix holds them, see `UTF8Key`).
     private struct Group: Hashable {
-        let customerId: UTF8Key
+        let customer: Int
         let category: UTF8Key
 
-        init(customerId: UTF8Key, category: String) {
-            self.customerId = customerId
+        init(_ customer: Int, _ category: String) {
+            self.customer = customer
             self.category = UTF8Key(category)
-        }
-
-        init(customerId: String, category: String) {
-            self.init(customerId: UTF8Key(customerId), category: category)
         }
     }
 
-    /// By caseId's bytes, as the live `cases` table.
-    private var entries: [UTF8Key: RepeatLinker.Entry] = [:]
-    /// Per customer and category, the cases in opening order (position, caseId, and caseId's key for `entries`).
-    private var groups: [Group: [(position: Int, caseId: String, caseKey: UTF8Key)]] = [:]
+    /// A case's entry, with the number of the customer it was opened for.
+    private struct Numbered {
+        var entry: RepeatLinker.Entry
+        let customer: Int
+    }
+
+    /// A change of "holds a link", as `RepeatLinker.HoldChange`, for the customer numbered `customer`.
+    struct HoldChange {
+        let customer: Int
+        let holds: Bool
+    }
+
+    private let ids: FoldIdentifiers
+    /// By case number.
+    private var entries: DenseMap<Numbered>
+    /// Per customer and category, the cases in opening order (position, caseId, and the case's number).
+    private var groups: [Group: [(position: Int, caseId: String, caseNumber: Int)]] = [:]
     /// `laterPrefix(earlier) ‖ later` keys of active links.
     private var later: Set<[UInt8]> = []
 
     private var lastPosition = 0
-    private var lastChange: RepeatLinker.HoldChange?
+    private var lastChange: HoldChange?
 
-    init(cases: Int) {
-        entries.reserveCapacity(cases)
+    init(_ ids: FoldIdentifiers, cases: Int) {
+        self.ids = ids
+        entries = DenseMap(capacity: cases)
     }
 
     /// Folds `event` in; returns the change of "holds a link" it caused, as `RepeatLinker.apply` does.
-    func fold(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
+    func fold(_ event: RecordedEvent, _ numbers: FoldNumbers) -> HoldChange? {
         if event.position == lastPosition { return lastChange }
-        lastChange = foldOnce(event)
+        lastChange = foldOnce(event, numbers)
         lastPosition = event.position
         return lastChange
     }
 
-    private func foldOnce(_ event: RecordedEvent) -> RepeatLinker.HoldChange? {
+    private func foldOnce(_ event: RecordedEvent, _ numbers: FoldNumbers) -> HoldChange? {
         // The case's id as a String (from the event's counted members) only where a rule keeps or returns it.
-        guard event.type.isCaseEvent, let caseKey = event.caseKey else { return nil }
+        guard event.type.isCaseEvent, let number = numbers.caseNumber else { return nil }
         switch event.type {
         case .caseOpened:
             guard let caseId = event.caseId else { return nil }
-            return open(caseId, caseKey, event)
+            return open(caseId, number, event, numbers)
         case .caseRecategorized:
-            guard let caseId = event.caseId, let category = event.data["category"]?.stringValue, let e = entries[caseKey], e.category != category else { return nil }
-            remove(caseKey, from: Group(customerId: e.customerId, category: e.category))
-            insert(caseId, caseKey, position: e.openedPosition, into: Group(customerId: e.customerId, category: category))
-            entries[caseKey]!.category = category
+            guard let caseId = event.caseId, let category = event.data["category"]?.stringValue, let e = entries[number],
+                  e.entry.category != category else { return nil }
+            remove(number, from: Group(e.customer, e.entry.category))
+            insert(caseId, number, position: e.entry.openedPosition, into: Group(e.customer, category))
+            entries.updateIfPresent(number) { $0.entry.category = category }
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard let index = entries.index(forKey: caseKey) else { return nil }
             let closed = event.type != .caseReopened
-            entries.values[index].closed = closed
-            entries.values[index].closedAt = closed ? event.occurredAt : nil
+            entries.updateIfPresent(number) { e in
+                e.entry.closed = closed
+                e.entry.closedAt = closed ? event.occurredAt : nil
+            }
         case .caseLinked:
             guard let caseId = event.caseId, let related = event.data["relatedCaseId"]?.stringValue,
-                  let relation = event.data["relation"]?.stringValue, var e = entries[caseKey] else { return nil }
-            let held = e.holdsActiveLink
-            let status = e.decide(related, relation: relation)
+                  let relation = event.data["relation"]?.stringValue, var e = entries[number] else { return nil }
+            let held = e.entry.holdsActiveLink
+            let status = e.entry.decide(related, relation: relation)
             let laterKey = RepeatLinker.laterPrefix(related) + Array(caseId.utf8)
             if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
-            entries[caseKey] = e
-            if held != e.holdsActiveLink {
-                return RepeatLinker.HoldChange(caseId: caseId, customerId: e.customerId, holds: e.holdsActiveLink)
+            entries[number] = e
+            if held != e.entry.holdsActiveLink {
+                return HoldChange(customer: e.customer, holds: e.entry.holdsActiveLink)
             }
         default:
             return nil
@@ -81,18 +93,18 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         return nil
     }
 
-    private func open(_ caseId: String, _ caseKey: UTF8Key, _ event: RecordedEvent) -> RepeatLinker.HoldChange? {
-        let customer = event.customerId ?? ""
-        var e = RepeatLinker.Entry(customerId: customer, category: event.data["category"]?.stringValue ?? "",
+    private func open(_ caseId: String, _ number: Int, _ event: RecordedEvent, _ numbers: FoldNumbers) -> HoldChange? {
+        // An opening always names a customer; were one not to, it would be the customer "", as live.
+        let customer = numbers.customer ?? ids.customer(UTF8Key(""))
+        var e = RepeatLinker.Entry(customerId: event.customerId ?? "", category: event.data["category"]?.stringValue ?? "",
                                    openedPosition: event.position)
-        let group = event.customerKey.map { Group(customerId: $0, category: e.category) }
-            ?? Group(customerId: customer, category: e.category)
+        let group = Group(customer, e.category)
         let windowStart = event.occurredAt.adding(days: -RepeatLinker.window)
         // Newest first, as the reverse scan of `keys` walks them.
         var found: (caseId: String, closedAt: Timestamp?)?
         // `!=` on String, as the live scan's `other == caseId`.
         for candidate in (groups[group] ?? []).reversed() where candidate.caseId != caseId {
-            guard let other = entries[candidate.caseKey] else { continue }
+            guard let other = entries[candidate.caseNumber]?.entry else { continue }
             let closedAt = other.closed ? other.closedAt : nil
             if let closedAt, closedAt < windowStart { continue }
             found = (candidate.caseId, closedAt)
@@ -103,28 +115,28 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                                       basis: .init(category: e.category, relatedClosedAt: found.closedAt)))
             later.insert(RepeatLinker.laterPrefix(found.caseId) + Array(caseId.utf8))
         }
-        if let previous = entries[caseKey] {
-            remove(caseKey, from: Group(customerId: previous.customerId, category: previous.category))
+        if let previous = entries[number] {
+            remove(number, from: Group(previous.customer, previous.entry.category))
         }
-        insert(caseId, caseKey, position: event.position, into: group)
-        entries[caseKey] = e
-        return e.links.isEmpty ? nil : RepeatLinker.HoldChange(caseId: caseId, customerId: customer, holds: true)
+        insert(caseId, number, position: event.position, into: group)
+        entries[number] = Numbered(entry: e, customer: customer)
+        return e.links.isEmpty ? nil : HoldChange(customer: customer, holds: true)
     }
 
-    private func insert(_ caseId: String, _ caseKey: UTF8Key, position: Int, into group: Group) {
+    private func insert(_ caseId: String, _ number: Int, position: Int, into group: Group) {
         guard let index = groups.index(forKey: group) else {
-            groups[group] = [(position, caseId, caseKey)]
+            groups[group] = [(position, caseId, number)]
             return
         }
         // In place. Openings arrive in position order, so this is nearly always an append.
         var i = groups.values[index].count
         while i > 0 && groups.values[index][i - 1].position > position { i -= 1 }
-        groups.values[index].insert((position, caseId, caseKey), at: i)
+        groups.values[index].insert((position, caseId, number), at: i)
     }
 
-    private func remove(_ caseKey: UTF8Key, from group: Group) {
+    private func remove(_ number: Int, from group: Group) {
         guard let index = groups.index(forKey: group) else { return }
-        groups.values[index].removeAll { $0.caseKey == caseKey }
+        groups.values[index].removeAll { $0.caseNumber == number }
         if groups.values[index].isEmpty { groups.remove(at: index) }
     }
 
@@ -143,8 +155,9 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     private func casesTable(_ linker: RepeatLinker) -> SortedTable {
         casesLock.withLock {
             if let foldedCases { return foldedCases }
-            var cases = SortedTable(linker.cases, capacity: entries.count)
-            for caseId in byteOrdered(entries.keys) { cases.add(caseId.bytes, entries[caseId]!.encoded()) }
+            let numbered = entries.numbered
+            var cases = SortedTable(linker.cases, capacity: numbered.count)
+            for n in ids.casesInKeyOrder(numbered.map(\.number)) { cases.add(ids.cases[n].bytes, entries[n]!.entry.encoded()) }
             foldedCases = cases
             return cases
         }
@@ -153,8 +166,11 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     private func keysTable(_ linker: RepeatLinker) -> SortedTable {
         keysLock.withLock {
             if let foldedKeys { return foldedKeys }
-            var keys = SortedTable(linker.keys, capacity: entries.count + later.count)
-            for (caseId, e) in entries { keys.add(RepeatLinker.candidateKey(e, caseId.string), RepeatLinker.candidateValue(e)) }
+            let numbered = entries.numbered
+            var keys = SortedTable(linker.keys, capacity: numbered.count + later.count)
+            for (n, e) in numbered {
+                keys.add(RepeatLinker.candidateKey(e.entry, ids.cases[n].string), RepeatLinker.candidateValue(e.entry))
+            }
             for k in later { keys.add(k, []) }
             let sorted = keys.sorted()
             foldedKeys = sorted
