@@ -9,8 +9,8 @@ import Foundation
 public struct EventData: Sendable {
     private enum Storage: Sendable {
         case members([String: JSONValue])
-        /// One JSON object as the log stores it: canonical, so no whitespace.
-        case canonical([UInt8])
+        /// One JSON object as the log stores it: canonical, so no whitespace (a slice of the stored envelope).
+        case canonical(ArraySlice<UInt8>)
     }
 
     private let storage: Storage
@@ -21,6 +21,10 @@ public struct EventData: Sendable {
 
     /// `bytes` must hold one JSON object without whitespace between its tokens, as the log stores `data`.
     init(canonical bytes: [UInt8]) {
+        storage = .canonical(bytes[...])
+    }
+
+    init(canonical bytes: ArraySlice<UInt8>) {
         storage = .canonical(bytes)
     }
 
@@ -42,7 +46,7 @@ public struct EventData: Sendable {
         }
     }
 
-    private static func member(_ name: String, in bytes: [UInt8]) -> JSONValue? {
+    private static func member(_ name: String, in bytes: ArraySlice<UInt8>) -> JSONValue? {
         var name = name
         return name.withUTF8 { wanted in
             bytes.withUnsafeBytes { b -> JSONValue? in

@@ -26,6 +26,10 @@ struct UTF8Key: Hashable, Sendable {
         self = bytes.withUnsafeBytes { UTF8Key($0, keeping: bytes) }
     }
 
+    init(bytes: UnsafeRawBufferPointer) {
+        self.init(bytes, keeping: nil)
+    }
+
     private init(_ raw: UnsafeRawBufferPointer, keeping array: [UInt8]?) {
         var hasher = Hasher()
         hasher.combine(bytes: raw)

@@ -21,17 +21,21 @@ public struct RecordedEvent: Sendable {
         case decoded(Decoded)
     }
 
-    /// The counted members of an event read back from the log.
+    /// The counted members of an event read back from the log: its stored bytes, and where its identifiers and
+    /// `data` lie in them. One copy of the envelope instead of an array for `data` and a String for each
+    /// identifier: a rebuild decodes every stored event and its folds read few of these, none of them every time.
     private final class Decoded: Sendable {
-        let stream: String
-        let id: String
-        let customerId: String?
-        let caseId: String?
-        let data: EventData
+        let envelope: [UInt8]
+        let stream: Text
+        let id: Text
+        let customerId: Text?
+        let caseId: Text?
+        let data: Range<Int>
         let metadata: [String: JSONValue]?
 
-        init(stream: String, id: String, customerId: String?, caseId: String?, data: EventData,
+        init(envelope: [UInt8], stream: Text, id: Text, customerId: Text?, caseId: Text?, data: Range<Int>,
              metadata: [String: JSONValue]?) {
+            self.envelope = envelope
             self.stream = stream
             self.id = id
             self.customerId = customerId
@@ -39,22 +43,43 @@ public struct RecordedEvent: Sendable {
             self.data = data
             self.metadata = metadata
         }
+
+        func string(_ text: Text) -> String {
+            switch text {
+            case .ascii(let range): envelope.withUnsafeBufferPointer { String(decoding: $0[range], as: UTF8.self) }
+            case .string(let string): string
+            }
+        }
+
+        func key(_ text: Text) -> UTF8Key {
+            switch text {
+            case .ascii(let range): envelope.withUnsafeBytes { UTF8Key(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
+            case .string(let string): UTF8Key(string)
+            }
+        }
+    }
+
+    /// A string member of a stored envelope: where its bytes lie when they are printable ASCII without escapes (as
+    /// nearly all stored identifiers are), or else the string the parser read.
+    private enum Text: Sendable {
+        case ascii(Range<Int>)
+        case string(String)
     }
 
     public var stream: String {
-        switch source { case .appended(let e): e.stream; case .decoded(let d): d.stream }
+        switch source { case .appended(let e): e.stream; case .decoded(let d): d.string(d.stream) }
     }
     public var id: String {
-        switch source { case .appended(let e): e.id; case .decoded(let d): d.id }
+        switch source { case .appended(let e): e.id; case .decoded(let d): d.string(d.id) }
     }
     public var customerId: String? {
-        switch source { case .appended(let e): e.customerId; case .decoded(let d): d.customerId }
+        switch source { case .appended(let e): e.customerId; case .decoded(let d): d.customerId.map(d.string) }
     }
     public var caseId: String? {
-        switch source { case .appended(let e): e.caseId; case .decoded(let d): d.caseId }
+        switch source { case .appended(let e): e.caseId; case .decoded(let d): d.caseId.map(d.string) }
     }
     public var data: EventData {
-        switch source { case .appended(let e): EventData(e.data); case .decoded(let d): d.data }
+        switch source { case .appended(let e): EventData(e.data); case .decoded(let d): EventData(canonical: d.envelope[d.data]) }
     }
     public var metadata: [String: JSONValue]? {
         switch source { case .appended(let e): e.metadata; case .decoded(let d): d.metadata }
@@ -113,9 +138,9 @@ public struct RecordedEvent: Sendable {
             return (UnsafeRawBufferPointer(rebasing: json[(start + 1)..<end]), end + 1)
         }
         guard json.count >= 2, json[0] == UInt8(ascii: "{") else { throw bad("envelope") }
-        var position: Int?, stream: String?, version: Int?, recorded: Timestamp?, id: String?
-        var type: EventType?, occurred: Timestamp?, data: EventData?
-        var customerId: String?, caseId: String?, metadata: [String: JSONValue]?
+        var position: Int?, stream: Text?, version: Int?, recorded: Timestamp?, id: Text?
+        var type: EventType?, occurred: Timestamp?, data: Range<Int>?
+        var customerId: Text?, caseId: Text?, metadata: [String: JSONValue]?
         var i = 1
         while i < json.count && json[i] != UInt8(ascii: "}") {
             guard json[i] == quote else { throw bad("envelope") }
@@ -138,19 +163,26 @@ public struct RecordedEvent: Sendable {
                 guard let end = JSONSkipper.endOfValue(json, at: start) else { throw bad(named == .data ? "data" : "envelope") }
                 if named == .data {
                     guard json[start] == UInt8(ascii: "{") else { throw bad("data") }
-                    data = EventData(canonical: Array(UnsafeRawBufferPointer(rebasing: json[start..<end])))
+                    data = start..<end
                 }
                 i = end
                 if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
                 continue
             }
             // Times and the type are read where their bytes lie when they hold no escape (stored ones never
-            // do): a String for each, made only to be parsed and dropped, was three allocations per event.
-            if member == .recordedAt || member == .occurredAt || member == .type, let (raw, end) = plainString(at: keyEnd + 2) {
+            // do): a String for each, made only to be parsed and dropped, was three allocations per event. The
+            // identifiers are only found, and read when asked for.
+            if member != .position && member != .streamVersion && member != .metadata, let (raw, end) = plainString(at: keyEnd + 2) {
+                let text = Text.ascii((keyEnd + 3)..<(end - 1))
                 switch member {
                 case .recordedAt: recorded = Timestamp.parseDateTime(bytes: raw.assumingMemoryBound(to: UInt8.self))
                 case .occurredAt: occurred = Timestamp.parseDateTime(bytes: raw.assumingMemoryBound(to: UInt8.self))
-                default: type = EventType(utf8: raw)
+                case .type: type = EventType(utf8: raw)
+                case .stream: stream = text
+                case .id: id = text
+                case .customerId: customerId = text
+                case .caseId: caseId = text
+                case .position, .streamVersion, .metadata, .data: break
                 }
                 i = end
                 if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
@@ -159,14 +191,14 @@ public struct RecordedEvent: Sendable {
             let (value, end) = try JSONScalar.read(json, at: keyEnd + 2) ?? JSONParser.parseValue(json, at: keyEnd + 2)
             switch member {
             case .position: position = value.intValue
-            case .stream: stream = value.stringValue
+            case .stream: stream = value.stringValue.map(Text.string)
             case .streamVersion: version = value.intValue
             case .recordedAt: recorded = value.stringValue.flatMap(Timestamp.parseDateTime)
-            case .id: id = value.stringValue
+            case .id: id = value.stringValue.map(Text.string)
             case .type: type = value.stringValue.flatMap(EventType.init(rawValue:))
             case .occurredAt: occurred = value.stringValue.flatMap(Timestamp.parseDateTime)
-            case .customerId: customerId = value.stringValue
-            case .caseId: caseId = value.stringValue
+            case .customerId: customerId = value.stringValue.map(Text.string)
+            case .caseId: caseId = value.stringValue.map(Text.string)
             case .metadata: metadata = value.objectValue
             case .data: break // kept as bytes above
             }
@@ -186,10 +218,11 @@ public struct RecordedEvent: Sendable {
         recordedAt = recorded
         self.type = type
         occurredAt = occurred
-        source = .decoded(Decoded(stream: stream, id: id, customerId: customerId, caseId: caseId, data: data,
-                                  metadata: metadata))
-        preparedCaseKey = preparingKeys ? caseId.map(UTF8Key.init) : nil
-        preparedCustomerKey = preparingKeys ? customerId.map(UTF8Key.init) : nil
+        let decoded = Decoded(envelope: Array(json), stream: stream, id: id, customerId: customerId, caseId: caseId,
+                              data: data, metadata: metadata)
+        source = .decoded(decoded)
+        preparedCaseKey = preparingKeys ? caseId.map(decoded.key) : nil
+        preparedCustomerKey = preparingKeys ? customerId.map(decoded.key) : nil
     }
 }
 

@@ -48,7 +48,9 @@ final class FoldPartition: @unchecked Sendable {
                 if caseNumber == nil && count > 1 { throw StrayCase() }
             }
             let numbers = FoldNumbers(customer: events[i].customerKey.map(ids.customer), caseNumber: caseNumber)
-            for fold in folds { fold.apply(events[i], numbers) }
+            // One copy for all the folds, rather than one for each.
+            let event = events[i]
+            for fold in folds { fold.apply(event, numbers) }
         }
     }
 
