@@ -149,7 +149,7 @@ struct ProjectionDeterminismTests {
                                                  try host.projection(AtRiskProjection.self)]
             let share = FoldPartition(0, of: 1, folding: try projections.map { try #require($0 as? BulkFoldable) }, cases: 0)
             for pass in passes { try share.fold(Array(pass)) }
-            return FoldPartition.tables(of: [share]).flatMap { t in t().entries.map { $0.key + [0xFF] + $0.value } }
+            return FoldPartition.tables(of: [share]).flatMap { parts in parts[0]().entries.map { $0.key + [0xFF] + $0.value } }
         }
         let once = try folded([events[...]])
         let again = try folded([events[..<900], events[400..<1_200], events[...]])

@@ -65,19 +65,19 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     }
 
     private func customersTable() -> SortedTable {
-        let numbered = signals.numbered
-        var customers = SortedTable(projection.customers, capacity: numbered.count + templateCounts.count + loops.count)
-        for (n, s) in numbered { customers.add(AtRiskProjection.customerKey(ids.customers[n].string), s.encoded()) }
+        let numbers = signals.numbers
+        var customers = SortedTable(projection.customers, capacity: numbers.count + templateCounts.count + loops.count)
+        for n in numbers { customers.add(AtRiskProjection.customerKey(ids.customers[n].string), signals[n]!.encoded()) }
         for (key, count) in templateCounts { customers.add(key, AtRiskProjection.countValue(count)) }
         for key in loops { customers.add(key, []) }
         return customers.sorted()
     }
 
     private func rankingTable() -> SortedTable {
-        let numbered = signals.numbered
-        var ranking = SortedTable(projection.ranking, capacity: numbered.count)
-        for (n, s) in numbered {
-            let cents = s.scoreCents
+        let numbers = signals.numbers
+        var ranking = SortedTable(projection.ranking, capacity: numbers.count)
+        for n in numbers {
+            let cents = signals[n]!.scoreCents
             if cents > 0 { ranking.add(AtRiskProjection.rankKey(cents, ids.customers[n].string), []) }
         }
         return ranking.sorted()

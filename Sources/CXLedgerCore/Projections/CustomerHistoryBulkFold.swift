@@ -80,12 +80,12 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
 
     private func customersTable() -> SortedTable {
         // `01` ‖ customerId sorts before every `02` ‖ caseId.
-        let customers = records.numbered, cases = caseOwners.numbered
+        let customers = records.numbers, cases = caseOwners.numbers
         var table = SortedTable(projection.customers, capacity: customers.count + cases.count)
-        for n in ids.customersInKeyOrder(customers.map(\.number)) {
+        for n in ids.customersInKeyOrder(customers) {
             table.add(CustomerHistoryProjection.customerKey(ids.customers[n].bytes), records[n]!.encoded())
         }
-        for n in ids.casesInKeyOrder(cases.map(\.number)) {
+        for n in ids.casesInKeyOrder(cases) {
             let owner = caseOwners[n]!
             table.add(CustomerHistoryProjection.caseKey(ids.cases[n].bytes),
                       CustomerHistoryProjection.caseValue(ids.customers[owner.customer].string, closed: owner.closed))

@@ -63,13 +63,9 @@ final class FoldPartition: @unchecked Sendable {
         return false
     }
 
-    /// The tables of every share's folds, each table merged across the shares, in the order of the folds.
-    static func tables(of shares: [FoldPartition]) -> [@Sendable () -> SortedTable] {
+    /// The tables of the shares' folds, in the order of the folds: for each table, the part each share builds.
+    static func tables(of shares: [FoldPartition]) -> [[@Sendable () -> SortedTable]] {
         let perShare = shares.map { $0.folds.flatMap { $0.tables() } }
-        guard perShare.count > 1 else { return perShare.first ?? [] }
-        return perShare[0].indices.map { t in
-            let builders = perShare.map { $0[t] }
-            return { builders.dropFirst().reduce(builders[0]()) { $0.merged(with: $1()) } }
-        }
+        return (perShare.first ?? []).indices.map { t in perShare.map { $0[t] } }
     }
 }

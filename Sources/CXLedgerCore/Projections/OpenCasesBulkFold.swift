@@ -61,16 +61,17 @@ final class OpenCasesBulkFold: BulkFold, @unchecked Sendable {
     }
 
     private func casesTable() -> SortedTable {
-        let numbered = records.numbered
-        var cases = SortedTable(projection.cases, capacity: numbered.count)
-        for n in ids.casesInKeyOrder(numbered.map(\.number)) { cases.add(ids.cases[n].bytes, records[n]!.encoded()) }
+        let numbers = records.numbers
+        var cases = SortedTable(projection.cases, capacity: numbers.count)
+        for n in ids.casesInKeyOrder(numbers) { cases.add(ids.cases[n].bytes, records[n]!.encoded()) }
         return cases
     }
 
     private func urgencyTable() -> SortedTable {
-        let numbered = records.numbered
-        var urgency = SortedTable(projection.urgency, capacity: numbered.count * 2)
-        for (n, r) in numbered where !r.isClosed {
+        let numbers = records.numbers
+        var urgency = SortedTable(projection.urgency)
+        for n in numbers {
+            guard let r = records[n], !r.isClosed else { continue }
             let key = UrgencyKey(r), caseId = ids.cases[n].bytes
             urgency.add(OpenCasesProjection.globalKey(key), caseId)
             urgency.add(OpenCasesProjection.customerPrefix(r.customerId) + key.bytes, caseId)

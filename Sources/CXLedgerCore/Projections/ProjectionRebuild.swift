@@ -131,20 +131,23 @@ extension ProjectionHost {
     }
 
     /// Writes the tables `work` builds into their empty databases, appending in key order, a bounded number of
-    /// entries per write transaction so appends keep flowing in between.
-    private func writeOut(_ work: [@Sendable () -> SortedTable], entriesPerTransaction: Int) throws {
-        // Two threads of their own build tables while this one writes those built: building (ordering keys,
+    /// entries per write transaction so appends keep flowing in between. Each table is built in parts, one per
+    /// share of the fold, merged once all are built.
+    private func writeOut(_ work: [[@Sendable () -> SortedTable]], entriesPerTransaction: Int) throws {
+        // Two threads of their own build the parts while this one writes the tables built: building (ordering keys,
         // encoding records) and writing (LMDB's B-trees, on the writer thread) took about as long as each other,
-        // one after the other, with a core idle. At most one table waits built.
-        let built = BoundedHandoff<SortedTable>(capacity: 1)
+        // one after the other, with a core idle. Parts, rather than whole tables, keep both builders busy and
+        // get the writer going sooner. At most one part waits built.
+        let parts = work.enumerated().flatMap { t, builders in builders.map { (table: t, build: $0) } }
+        let built = BoundedHandoff<(table: Int, part: SortedTable)>(capacity: 1)
         let builderDone = DispatchSemaphore(value: 0)
         let builder = Thread {
             // The folds are read by the two builders only until this thread signals: the fold threads have ended,
             // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
-                while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < work.count {
-                    guard built.put(work[i]()) else { return }
+                while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < parts.count {
+                    guard built.put((parts[i].table, parts[i].build())) else { return }
                 }
             }
             built.finish()
@@ -156,7 +159,12 @@ extension ProjectionHost {
             built.cancel()
             builderDone.wait()
         }
-        while let table = built.take() {
+        var waiting: [Int: [SortedTable]] = [:]
+        while let (t, part) = built.take() {
+            waiting[t, default: []].append(part)
+            guard let all = waiting[t], all.count == work[t].count else { continue }
+            waiting[t] = nil
+            let table = all.dropFirst().reduce(all[0]) { $0.merged(with: $1) }
             var from = 0
             while from < table.count {
                 let offsets = from..<min(from + entriesPerTransaction, table.count)

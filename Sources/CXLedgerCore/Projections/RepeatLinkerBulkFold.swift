@@ -155,9 +155,9 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     private func casesTable(_ linker: RepeatLinker) -> SortedTable {
         casesLock.withLock {
             if let foldedCases { return foldedCases }
-            let numbered = entries.numbered
-            var cases = SortedTable(linker.cases, capacity: numbered.count)
-            for n in ids.casesInKeyOrder(numbered.map(\.number)) { cases.add(ids.cases[n].bytes, entries[n]!.entry.encoded()) }
+            let numbers = entries.numbers
+            var cases = SortedTable(linker.cases, capacity: numbers.count)
+            for n in ids.casesInKeyOrder(numbers) { cases.add(ids.cases[n].bytes, entries[n]!.entry.encoded()) }
             foldedCases = cases
             return cases
         }
@@ -166,10 +166,11 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     private func keysTable(_ linker: RepeatLinker) -> SortedTable {
         keysLock.withLock {
             if let foldedKeys { return foldedKeys }
-            let numbered = entries.numbered
-            var keys = SortedTable(linker.keys, capacity: numbered.count + later.count)
-            for (n, e) in numbered {
-                keys.add(RepeatLinker.candidateKey(e.entry, ids.cases[n].string), RepeatLinker.candidateValue(e.entry))
+            let numbers = entries.numbers
+            var keys = SortedTable(linker.keys, capacity: numbers.count + later.count)
+            for n in numbers {
+                let e = entries[n]!.entry
+                keys.add(RepeatLinker.candidateKey(e, ids.cases[n].string), RepeatLinker.candidateValue(e))
             }
             for k in later { keys.add(k, []) }
             let sorted = keys.sorted()
