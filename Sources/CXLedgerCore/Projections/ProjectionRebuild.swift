@@ -46,7 +46,10 @@ extension ProjectionHost {
                 rebuilds.withLock { r in for type in types { r[type.name] = report } }
                 progress?(report)
             }
-            try writeOut(FoldPartition.tables(of: shares), entriesPerTransaction: max(1, chunk) * 4)
+            // 160k entries per transaction by default, some 40-60 ms of writing that an append may wait behind:
+            // each commit's fdatasync took about 2.5 ms here, and at a quarter of that size they were a fifth of
+            // the write-out.
+            try writeOut(FoldPartition.tables(of: shares), entriesPerTransaction: max(1, chunk) * 16)
             next = snapshotHead + 1
             // Freeing the folds' state (a dictionary entry per case and customer, a position per event) took a
             // tenth of a rebuild; the catch-up and the swap need not wait for it.
@@ -137,17 +140,26 @@ extension ProjectionHost {
         // Two threads of their own build the parts while this one writes the tables built: building (ordering keys,
         // encoding records) and writing (LMDB's B-trees, on the writer thread) took about as long as each other,
         // one after the other, with a core idle. Parts, rather than whole tables, keep both builders busy and
-        // get the writer going sooner. At most one part waits built.
+        // get the writer going sooner; the builder finishing a table's last part merges them, so the writer only
+        // writes. At most one table waits built.
         let parts = work.enumerated().flatMap { t, builders in builders.map { (table: t, build: $0) } }
-        let built = BoundedHandoff<(table: Int, part: SortedTable)>(capacity: 1)
+        let built = BoundedHandoff<SortedTable>(capacity: 1)
         let builderDone = DispatchSemaphore(value: 0)
         let builder = Thread {
             // The folds are read by the two builders only until this thread signals: the fold threads have ended,
             // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
             let next = Atomic<Int>(0)
+            let waiting = Mutex<[Int: [SortedTable]]>([:])
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
                 while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < parts.count {
-                    guard built.put((parts[i].table, parts[i].build())) else { return }
+                    let t = parts[i].table, part = parts[i].build()
+                    let all = waiting.withLock { w -> [SortedTable]? in
+                        w[t, default: []].append(part)
+                        guard w[t]!.count == work[t].count else { return nil }
+                        return w.removeValue(forKey: t)
+                    }
+                    guard let all else { continue }
+                    guard built.put(all.dropFirst().reduce(all[0]) { $0.merged(with: $1) }) else { return }
                 }
             }
             built.finish()
@@ -159,12 +171,7 @@ extension ProjectionHost {
             built.cancel()
             builderDone.wait()
         }
-        var waiting: [Int: [SortedTable]] = [:]
-        while let (t, part) = built.take() {
-            waiting[t, default: []].append(part)
-            guard let all = waiting[t], all.count == work[t].count else { continue }
-            waiting[t] = nil
-            let table = all.dropFirst().reduce(all[0]) { $0.merged(with: $1) }
+        while let table = built.take() {
             var from = 0
             while from < table.count {
                 let offsets = from..<min(from + entriesPerTransaction, table.count)
