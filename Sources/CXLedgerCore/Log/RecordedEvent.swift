@@ -14,7 +14,9 @@ public struct RecordedEvent: Sendable {
     public let occurredAt: Timestamp
     private let source: Source
     /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (nil elsewhere).
-    private let preparedCaseKey: UTF8Key?, preparedCustomerKey: UTF8Key?
+    /// `customerKey`'s spread, prepared with the keys (see `FoldPartition`): inline, so a share can pass over the
+    /// events of another without touching their boxes.
+    private let preparedSpread: UInt64?
 
     private enum Source: Sendable {
         case appended(ProposedEvent)
@@ -32,9 +34,14 @@ public struct RecordedEvent: Sendable {
         let caseId: Text?
         let data: Range<Int>
         let metadata: [String: JSONValue]?
+        /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (kept here
+        /// rather than in the event, so copying an event costs one reference count, not three).
+        let keysPrepared: Bool
+        let caseKey: UTF8Key?
+        let customerKey: UTF8Key?
 
         init(envelope: [UInt8], stream: Text, id: Text, customerId: Text?, caseId: Text?, data: Range<Int>,
-             metadata: [String: JSONValue]?) {
+             metadata: [String: JSONValue]?, keys: (case: UTF8Key?, customer: UTF8Key?)?) {
             self.envelope = envelope
             self.stream = stream
             self.id = id
@@ -42,6 +49,9 @@ public struct RecordedEvent: Sendable {
             self.caseId = caseId
             self.data = data
             self.metadata = metadata
+            keysPrepared = keys != nil
+            caseKey = keys?.case
+            customerKey = keys?.customer
         }
 
         func string(_ text: Text) -> String {
@@ -51,12 +61,6 @@ public struct RecordedEvent: Sendable {
             }
         }
 
-        func key(_ text: Text) -> UTF8Key {
-            switch text {
-            case .ascii(let range): envelope.withUnsafeBytes { UTF8Key(bytes: UnsafeRawBufferPointer(rebasing: $0[range])) }
-            case .string(let string): UTF8Key(string)
-            }
-        }
     }
 
     /// A string member of a stored envelope: where its bytes lie when they are printable ASCII without escapes (as
@@ -86,11 +90,21 @@ public struct RecordedEvent: Sendable {
     }
 
     /// `caseId` keyed by its bytes, for the bulk folds (see `UTF8Key`).
-    var caseKey: UTF8Key? { preparedCaseKey ?? caseId.map(UTF8Key.init) }
+    var caseKey: UTF8Key? {
+        if case .decoded(let d) = source, d.keysPrepared { return d.caseKey }
+        return caseId.map(UTF8Key.init)
+    }
     /// `customerId` keyed by its bytes, for the bulk folds.
-    var customerKey: UTF8Key? { preparedCustomerKey ?? customerId.map(UTF8Key.init) }
+    var customerKey: UTF8Key? {
+        if case .decoded(let d) = source, d.keysPrepared { return d.customerKey }
+        return customerId.map(UTF8Key.init)
+    }
     /// `customerKey`'s spread, read without copying the event (see `FoldPartition`).
-    var customerSpread: UInt64? { preparedCustomerKey?.spread ?? customerId.map { UTF8Key($0).spread } }
+    var customerSpread: UInt64? {
+        if let preparedSpread { return preparedSpread }
+        if case .decoded(let d) = source, d.keysPrepared { return nil }
+        return customerId.map { UTF8Key($0).spread }
+    }
 
     init(_ event: ProposedEvent, position: Int, streamVersion: Int, recordedAt: Timestamp) {
         self.position = position
@@ -99,8 +113,7 @@ public struct RecordedEvent: Sendable {
         type = event.type
         occurredAt = event.occurredAtTime
         source = .appended(event)
-        preparedCaseKey = nil
-        preparedCustomerKey = nil
+        preparedSpread = nil
     }
 
     /// Reads the stored envelope of the event at `position`; what stops it is an error naming the position.
@@ -218,11 +231,16 @@ public struct RecordedEvent: Sendable {
         recordedAt = recorded
         self.type = type
         occurredAt = occurred
-        let decoded = Decoded(envelope: Array(json), stream: stream, id: id, customerId: customerId, caseId: caseId,
-                              data: data, metadata: metadata)
-        source = .decoded(decoded)
-        preparedCaseKey = preparingKeys ? caseId.map(decoded.key) : nil
-        preparedCustomerKey = preparingKeys ? customerId.map(decoded.key) : nil
+        func key(_ text: Text) -> UTF8Key {
+            switch text {
+            case .ascii(let range): UTF8Key(bytes: UnsafeRawBufferPointer(rebasing: json[range]))
+            case .string(let string): UTF8Key(string)
+            }
+        }
+        let keys = preparingKeys ? (case: caseId.map(key), customer: customerId.map(key)) : nil
+        source = .decoded(Decoded(envelope: Array(json), stream: stream, id: id, customerId: customerId, caseId: caseId,
+                                  data: data, metadata: metadata, keys: keys))
+        preparedSpread = keys?.customer?.spread
     }
 }
 
