@@ -18,8 +18,9 @@ enum JSONScalar {
         }
         switch b[start] {
         case UInt8(ascii: "\""):
-            var end = start + 1
-            while end < b.count, b[end] != UInt8(ascii: "\""), b[end] != UInt8(ascii: "\\"), b[end] >= 0x20 { end += 1 }
+            var end = JSONStringScan.firstSpecial(b, from: start + 1)
+            // Past bytes that are not ASCII (DEL included), which the scan stops at too.
+            while end < b.count, b[end] >= 0x7F { end = JSONStringScan.firstSpecial(b, from: end + 1) }
             guard end < b.count, b[end] == UInt8(ascii: "\"") else { return nil }
             let bytes = UnsafeRawBufferPointer(rebasing: b[(start + 1)..<end])
             // ASCII needs no validating; `String(validating:)` looked up generic metadata on every call, which cost

@@ -12,7 +12,9 @@ enum JSONSkipper {
             case UInt8(ascii: "\""):
                 i += 1
                 while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
-                    i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1
+                    // Runs of plain bytes at a time; a backslash skips the byte it escapes.
+                    if bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+                    i = JSONStringScan.firstSpecial(bytes, from: i + 1)
                 }
                 guard i < bytes.count else { return nil }
                 i += 1

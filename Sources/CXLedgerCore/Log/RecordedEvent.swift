@@ -142,12 +142,8 @@ public struct RecordedEvent: Sendable {
         /// JSON forbids (control characters, bytes that are not UTF-8) as it always did.
         func plainString(at start: Int) -> (UnsafeRawBufferPointer, Int)? {
             guard start < json.count, json[start] == quote else { return nil }
-            var end = start + 1
-            while end < json.count && json[end] != quote {
-                guard json[end] >= 0x20, json[end] < 0x7F, json[end] != UInt8(ascii: "\\") else { return nil }
-                end += 1
-            }
-            guard end < json.count else { return nil }
+            let end = JSONStringScan.firstSpecial(json, from: start + 1)
+            guard end < json.count, json[end] == quote else { return nil }
             return (UnsafeRawBufferPointer(rebasing: json[(start + 1)..<end]), end + 1)
         }
         guard json.count >= 2, json[0] == UInt8(ascii: "{") else { throw bad("envelope") }
