@@ -304,7 +304,10 @@ private struct Parser {
         let open = i
         let start = i + 1
         var j = start
+        let all = UnsafeRawBufferPointer(start: p, count: n)
         while true {
+            // Plain ASCII runs a word at a time (see `JSONStringScan`); the byte found is looked at below.
+            j = JSONStringScan.firstSpecial(all, from: j)
             guard j < n else { throw unterminated(open) }
             let c = p[j]
             if c == Byte.quote {
