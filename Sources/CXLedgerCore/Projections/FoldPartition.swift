@@ -36,12 +36,11 @@ final class FoldPartition: @unchecked Sendable {
     /// Folds the events of `events` that fall to this share into every fold, each event into every fold in turn
     /// (the folds sharing the repeat-incident rule rely on that order).
     func fold(_ events: [RecordedEvent]) throws {
-        let count = UInt64(self.count), index = UInt64(self.index)
         for i in events.indices {
             // Only what the event holds inline is read before it is known to fall here, so the events falling to
             // other shares are not copied (a reference count each).
             let type = events[i].type
-            if count > 1, type != .slaPolicySet, let spread = events[i].customerSpread, spread % count != index { continue }
+            guard takes(type, events[i].customerSpread) else { continue }
             var caseNumber: Int?
             if let caseKey = events[i].caseKey {
                 caseNumber = type == .caseOpened ? ids.opening(caseKey) : ids.opened(caseKey)
@@ -52,6 +51,12 @@ final class FoldPartition: @unchecked Sendable {
             let event = events[i]
             for fold in folds { fold.apply(event, numbers) }
         }
+    }
+
+    /// Whether an event of `type`, whose customer key spreads to `spread` (nil: no customer), falls to this share.
+    private func takes(_ type: EventType, _ spread: UInt64?) -> Bool {
+        guard count > 1, type != .slaPolicySet, let spread else { return true }
+        return spread % UInt64(count) == UInt64(index)
     }
 
     /// Whether two shares opened the same case (the log refuses a second opening, so only a log written against
