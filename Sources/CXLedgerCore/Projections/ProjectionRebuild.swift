@@ -149,16 +149,11 @@ extension ProjectionHost {
             // The folds are read by the two builders only until this thread signals: the fold threads have ended,
             // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
             let next = Atomic<Int>(0)
-            let waiting = Mutex<[Int: [SortedTable]]>([:])
+            let waiting = TableParts()
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
                 while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < parts.count {
-                    let t = parts[i].table, part = parts[i].build()
-                    let all = waiting.withLock { w -> [SortedTable]? in
-                        w[t, default: []].append(part)
-                        guard w[t]!.count == work[t].count else { return nil }
-                        return w.removeValue(forKey: t)
-                    }
-                    guard let all else { continue }
+                    let t = parts[i].table
+                    guard let all = waiting.add(parts[i].build(), of: t, expecting: work[t].count) else { continue }
                     guard built.put(all.dropFirst().reduce(all[0]) { $0.merged(with: $1) }) else { return }
                 }
             }
@@ -180,6 +175,23 @@ extension ProjectionHost {
                     try table.forEach(in: offsets) { key, value in try txn.put(db, rawKey: key, rawValue: value, append: true) }
                 }
                 from = offsets.upperBound
+            }
+        }
+    }
+
+    /// The parts built so far of each table not yet whole, shared by the builder threads. Under an NSLock, whose
+    /// pthread mutex ThreadSanitizer sees (it cannot see `Mutex`'s futex, see .ci/tsan-suppressions.txt).
+    private final class TableParts: @unchecked Sendable {
+        // @unchecked: `waiting` is only read and written under `lock`.
+        private let lock = NSLock()
+        private var waiting: [Int: [SortedTable]] = [:]
+
+        /// Adds a part of table `t`; returns all of its parts once there are `count`, nil before.
+        func add(_ part: SortedTable, of t: Int, expecting count: Int) -> [SortedTable]? {
+            lock.withLock {
+                waiting[t, default: []].append(part)
+                guard waiting[t]!.count == count else { return nil }
+                return waiting.removeValue(forKey: t)
             }
         }
     }
