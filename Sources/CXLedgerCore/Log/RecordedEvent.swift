@@ -13,7 +13,6 @@ public struct RecordedEvent: Sendable {
     public let type: EventType
     public let occurredAt: Timestamp
     private let source: Source
-    /// `caseId` and `customerId` as dictionary keys, prepared on the decoding thread of a rebuild (nil elsewhere).
     /// `customerKey`'s spread, prepared with the keys (see `FoldPartition`): inline, so a share can pass over the
     /// events of another without touching their boxes.
     private let preparedSpread: UInt64?
@@ -60,7 +59,6 @@ public struct RecordedEvent: Sendable {
             case .string(let string): string
             }
         }
-
     }
 
     /// A string member of a stored envelope: where its bytes lie when they are printable ASCII without escapes (as

@@ -37,6 +37,8 @@ final class RebuildPrefetch: Sendable {
                 // The log is let go of before the thread says it is done: a finished Thread keeps its block,
                 // and what the block captured, a moment longer, and the log must be able to close as soon as
                 // `stop` returns.
+                // Below the folding threads (Linux gives each thread its own nice value): when both cores are
+                // busy the folds are what the rebuild waits for, and in a server, requests come first.
                 _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
                 Self.decode(lent.take(), from: from + decoder * batch, to: to, batch: batch,
                             stride: handoffs.count * batch, into: mine)

@@ -72,8 +72,8 @@ struct SortedTable: Sendable {
     /// This table's entries and `other`'s, in key order, for the same database. A key held by both must hold the
     /// same value in both, and is kept once: the shares of a rebuild (see `FoldPartition`) hold the same entries
     /// only for what every share folds alike, and anything else is a bug that must not reach the tables.
-    /// The merged table reads the bytes where both tables keep them: copied, they filled fresh pages the kernel
-    /// had to zero, a million timeline entries at a time.
+    /// The merged table reads the bytes where both tables keep them (its store holds on to theirs): copied, they
+    /// filled fresh pages the kernel had to zero, a million timeline entries at a time.
     func merged(with other: SortedTable) -> SortedTable {
         let a = sorted(), b = other.sorted()
         var merged = SortedTable(db, capacity: a.count + b.count)
@@ -98,7 +98,7 @@ struct SortedTable: Sendable {
                 j += 1
             }
         }
-        return withExtendedLifetime((a, b)) { merged }
+        return merged
     }
 
     /// Hands the entries at `offsets` to `body` in order, as bytes valid only during the call.
