@@ -50,14 +50,14 @@ struct SortedTableTests {
     }
 
     @Test("two sorted tables merge in key order, a key both hold kept once, reading bytes both tables keep")
-    func merging() {
+    func merging() throws {
         var merged: SortedTable
         do {
             var a = SortedTable(db), b = SortedTable(db)
             for k: UInt8 in [5, 1, 3] { a.add([k], [k, 0xA]) }
             for k: UInt8 in [4, 3, 2] { b.add([k], k == 3 ? [3, 0xA] : [k, 0xB]) }
             b.add([1, 0], [0xC])
-            merged = a.merged(with: b)
+            merged = try a.merged(with: b)
             // Both tables are gone here: the merged one keeps the bytes they held alive.
         }
         #expect(merged.entries.map(\.key) == [[1], [1, 0], [2], [3], [4], [5]])
@@ -70,17 +70,32 @@ struct SortedTableTests {
     }
 
     @Test("large tables merge into one ordered table, and an empty one changes nothing")
-    func mergingLargeTables() {
+    func mergingLargeTables() throws {
         var a = SortedTable(db), b = SortedTable(db)
         let value = [UInt8](repeating: 7, count: 3_000)
         for i in stride(from: 0, to: 4_000, by: 2) { a.add(withUnsafeBytes(of: UInt32(i).bigEndian, Array.init), value) }
         for i in stride(from: 1, to: 4_000, by: 2) { b.add(withUnsafeBytes(of: UInt32(i).bigEndian, Array.init), [UInt8(i % 251)]) }
-        let merged = a.merged(with: b)
+        let merged = try a.merged(with: b)
         #expect(merged.count == 4_000)
         let entries = merged.entries
         #expect(entries.map(\.key) == (0..<4_000).map { withUnsafeBytes(of: UInt32($0).bigEndian, Array.init) })
         #expect(entries.indices.allSatisfy { $0 % 2 == 0 ? entries[$0].value == value : entries[$0].value == [UInt8($0 % 251)] })
-        #expect(merged.merged(with: SortedTable(db)).entries.map(\.key) == entries.map(\.key))
-        #expect(SortedTable(db).merged(with: merged).entries.map(\.value) == entries.map(\.value))
+        #expect(try merged.merged(with: SortedTable(db)).entries.map(\.key) == entries.map(\.key))
+        #expect(try SortedTable(db).merged(with: merged).entries.map(\.value) == entries.map(\.value))
+    }
+
+    @Test("a key two tables hold with different values fails the merge, naming the key and the database")
+    func mergingDisagreeingValues() {
+        var a = SortedTable(db), b = SortedTable(db)
+        a.add([1], [1])
+        a.add([2], [2])
+        b.add([2], [3])
+        do {
+            _ = try a.merged(with: b)
+            Issue.record("the merge kept one of two different values")
+        } catch {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("key 02 of test"), "\(error.message)")
+        }
     }
 }

@@ -145,16 +145,23 @@ extension ProjectionHost {
         let parts = work.enumerated().flatMap { t, builders in builders.map { (table: t, build: $0) } }
         let built = BoundedHandoff<SortedTable>(capacity: 1)
         let builderDone = DispatchSemaphore(value: 0)
+        let waiting = TableParts()
         let builder = Thread {
             // The folds are read by the two builders only until this thread signals: the fold threads have ended,
             // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
             let next = Atomic<Int>(0)
-            let waiting = TableParts()
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
                 while case let i = next.wrappingAdd(1, ordering: .relaxed).oldValue, i < parts.count {
                     let t = parts[i].table
                     guard let all = waiting.add(parts[i].build(), of: t, expecting: work[t].count) else { continue }
-                    guard built.put(all.dropFirst().reduce(all[0]) { $0.merged(with: $1) }) else { return }
+                    do {
+                        guard built.put(try all.dropFirst().reduce(all[0]) { try $0.merged(with: $1) }) else { return }
+                    } catch {
+                        // The writer then finds the hand-over over, and throws what stopped it.
+                        waiting.fail(error)
+                        built.cancel()
+                        return
+                    }
                 }
             }
             built.finish()
@@ -177,14 +184,26 @@ extension ProjectionHost {
                 from = offsets.upperBound
             }
         }
+        // The builders are done once the hand-over is over; one that failed cut it short.
+        builderDone.wait()
+        builderDone.signal()
+        if let failure = waiting.failure { throw failure }
     }
 
     /// The parts built so far of each table not yet whole, shared by the builder threads. Under an NSLock, whose
     /// pthread mutex ThreadSanitizer sees (it cannot see `Mutex`'s futex, see .ci/tsan-suppressions.txt).
     private final class TableParts: @unchecked Sendable {
-        // @unchecked: `waiting` is only read and written under `lock`.
+        // @unchecked: `waiting` and `stopped` are only read and written under `lock`.
         private let lock = NSLock()
         private var waiting: [Int: [SortedTable]] = [:]
+        private var stopped: (any Error)?
+
+        /// What stopped the builders, if anything did.
+        var failure: (any Error)? { lock.withLock { stopped } }
+
+        func fail(_ error: any Error) {
+            lock.withLock { stopped = stopped ?? error }
+        }
 
         /// Adds a part of table `t`; returns all of its parts once there are `count`, nil before.
         func add(_ part: SortedTable, of t: Int, expecting count: Int) -> [SortedTable]? {

@@ -71,10 +71,11 @@ struct SortedTable: Sendable {
 
     /// This table's entries and `other`'s, in key order, for the same database. A key held by both must hold the
     /// same value in both, and is kept once: the shares of a rebuild (see `FoldPartition`) hold the same entries
-    /// only for what every share folds alike, and anything else is a bug that must not reach the tables.
+    /// only for what every share folds alike, and anything else is a bug that must not reach the tables, so it
+    /// fails the rebuild (the live generation stays) rather than the process.
     /// The merged table reads the bytes where both tables keep them (its store holds on to theirs): copied, they
     /// filled fresh pages the kernel had to zero, a million timeline entries at a time.
-    func merged(with other: SortedTable) -> SortedTable {
+    func merged(with other: SortedTable) throws(LedgerError) -> SortedTable {
         let a = sorted(), b = other.sorted()
         var merged = SortedTable(db, capacity: a.count + b.count)
         merged.store = ByteChunks(joining: a.store, b.store)
@@ -91,8 +92,10 @@ struct SortedTable: Sendable {
                 merged.spans.append(b.spans[j].shifted(shift))
                 j += 1
             } else {
-                precondition(a.value(of: a.spans[i]).elementsEqual(b.value(of: b.spans[j])),
-                             "two shares of a rebuild folded different values under one key of \(db.name)")
+                guard a.value(of: a.spans[i]).elementsEqual(b.value(of: b.spans[j])) else {
+                    throw LedgerError(code: .unavailable, message: "the rebuild's shares folded different values under "
+                                      + "key \(Hex.string(Array(ka))) of \(db.name); this is a bug, and the live generation stays")
+                }
                 merged.spans.append(a.spans[i])
                 i += 1
                 j += 1
