@@ -18,15 +18,18 @@ enum JSONScalar {
         }
         switch b[start] {
         case UInt8(ascii: "\""):
-            var end = JSONStringScan.firstSpecial(b, from: start + 1)
-            // Past bytes that are not ASCII (DEL included), which the scan stops at too.
-            while end < b.count, b[end] >= 0x7F { end = JSONStringScan.firstSpecial(b, from: end + 1) }
-            guard end < b.count, b[end] == UInt8(ascii: "\"") else { return nil }
-            let bytes = UnsafeRawBufferPointer(rebasing: b[(start + 1)..<end])
             // ASCII needs no validating; `String(validating:)` looked up generic metadata on every call, which cost
             // more than the rest of reading the string.
-            if !bytes.contains(where: { $0 >= 0x80 }) { return (.string(String(decoding: bytes, as: UTF8.self)), end + 1) }
-            guard let string = String(validating: bytes, as: UTF8.self) else { return nil }
+            if let contents = JSONStringScan.plainContents(b, at: start) {
+                return (.string(String(decoding: UnsafeRawBufferPointer(rebasing: b[contents]), as: UTF8.self)), contents.upperBound + 1)
+            }
+            // Past bytes that are not ASCII (DEL included), which the scan stops at too, then validated whole.
+            var end = JSONStringScan.firstSpecial(b, from: start + 1)
+            while end < b.count, b[end] >= 0x7F { end = JSONStringScan.firstSpecial(b, from: end + 1) }
+            guard end < b.count, b[end] == UInt8(ascii: "\"") else { return nil }
+            guard let string = String(validating: UnsafeRawBufferPointer(rebasing: b[(start + 1)..<end]), as: UTF8.self) else {
+                return nil
+            }
             return (.string(string), end + 1)
         case UInt8(ascii: "t"): return literal("true", .bool(true))
         case UInt8(ascii: "f"): return literal("false", .bool(false))

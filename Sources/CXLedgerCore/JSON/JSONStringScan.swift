@@ -29,4 +29,13 @@ enum JSONStringScan {
         }
         return bytes.count
     }
+
+    /// Where the contents of the string starting at `start` lie, when it is printable ASCII without escapes (as
+    /// nearly every stored identifier, type and time is); nil for anything else, which is left to slower paths.
+    static func plainContents(_ bytes: UnsafeRawBufferPointer, at start: Int) -> Range<Int>? {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "\"") else { return nil }
+        let end = firstSpecial(bytes, from: start + 1)
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        return (start + 1)..<end
+    }
 }

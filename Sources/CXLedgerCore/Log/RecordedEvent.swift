@@ -135,15 +135,6 @@ public struct RecordedEvent: Sendable {
             LedgerError(code: .invalidEvent, message: "stored envelope has no valid \(field)", field: field)
         }
         let quote = UInt8(ascii: "\"")
-        /// The bytes of the string starting at `start` and the offset after it, when it is printable ASCII without
-        /// escapes (as every stored type and time is); anything else is left to the parser, which refuses what
-        /// JSON forbids (control characters, bytes that are not UTF-8) as it always did.
-        func plainString(at start: Int) -> (UnsafeRawBufferPointer, Int)? {
-            guard start < json.count, json[start] == quote else { return nil }
-            let end = JSONStringScan.firstSpecial(json, from: start + 1)
-            guard end < json.count, json[end] == quote else { return nil }
-            return (UnsafeRawBufferPointer(rebasing: json[(start + 1)..<end]), end + 1)
-        }
         guard json.count >= 2, json[0] == UInt8(ascii: "{") else { throw bad("envelope") }
         var position: Int?, stream: Text?, version: Int?, recorded: Timestamp?, id: Text?
         var type: EventType?, occurred: Timestamp?, data: Range<Int>?
@@ -178,9 +169,11 @@ public struct RecordedEvent: Sendable {
             }
             // Times and the type are read where their bytes lie when they hold no escape (stored ones never
             // do): a String for each, made only to be parsed and dropped, was three allocations per event. The
-            // identifiers are only found, and read when asked for.
-            if member != .position && member != .streamVersion && member != .metadata, let (raw, end) = plainString(at: keyEnd + 2) {
-                let text = Text.ascii((keyEnd + 3)..<(end - 1))
+            // identifiers are only found, and read when asked for. Anything but printable ASCII without escapes is
+            // left to the parser, which refuses what JSON forbids (control characters, bytes that are not UTF-8).
+            if member != .position && member != .streamVersion && member != .metadata,
+               let contents = JSONStringScan.plainContents(json, at: keyEnd + 2) {
+                let raw = UnsafeRawBufferPointer(rebasing: json[contents]), text = Text.ascii(contents)
                 switch member {
                 case .recordedAt: recorded = Timestamp.parseDateTime(bytes: raw.assumingMemoryBound(to: UInt8.self))
                 case .occurredAt: occurred = Timestamp.parseDateTime(bytes: raw.assumingMemoryBound(to: UInt8.self))
@@ -191,7 +184,7 @@ public struct RecordedEvent: Sendable {
                 case .caseId: caseId = text
                 case .position, .streamVersion, .metadata, .data: break
                 }
-                i = end
+                i = contents.upperBound + 1
                 if i < json.count && json[i] == UInt8(ascii: ",") { i += 1 }
                 continue
             }
