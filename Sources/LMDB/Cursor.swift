@@ -30,4 +30,12 @@ struct Cursor: ~Copyable {
     func seek(atLeast key: UnsafeRawBufferPointer) throws(LMDBError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
         try get(MDB_SET_RANGE, key: key)
     }
+
+    /// Stores `key` and `value` with `mdb_cursor_put`; only cursors of write transactions may.
+    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: UInt32,
+             _ operation: @autoclosure () -> String) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_cursor_put(handle, &k, &v, flags), operation())
+    }
 }

@@ -179,7 +179,9 @@ extension ProjectionHost {
                 let offsets = from..<min(from + entriesPerTransaction, table.count)
                 let db = table.db
                 try log.environment.write { txn in
-                    try table.forEach(in: offsets) { key, value in try txn.put(db, rawKey: key, rawValue: value, append: true) }
+                    try txn.appending(to: db) { appender in
+                        try table.forEach(in: offsets) { key, value in try appender.put(rawKey: key, rawValue: value) }
+                    }
                 }
                 from = offsets.upperBound
             }
