@@ -76,4 +76,36 @@ struct RecordedEventDecodingTests {
             }
         }
     }
+
+    /// The record as the log stores it: the offset of the hash member (little-endian), then the envelope.
+    private func record(_ text: String, hashAt offset: Int) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(offset).littleEndian) { Array($0) } + Array(text.utf8)
+    }
+
+    @Test("data found from the record's hash offset reads as data found by reading through it")
+    func dataFromTheHashOffset() throws {
+        let rich = plain.replacingOccurrences(of: #"{"category":"billing"}"#,
+                                              with: #"{"category":"bil}ling","nested":{"a":[1,{"b":"}"}]},"z":"\""}"#)
+        let hashAt = try #require(Array(rich.utf8).indices.first { Array(rich.utf8)[$0...].starts(with: Array(#""hash":""#.utf8)) })
+        let bytes = record(rich, hashAt: hashAt)
+        let fast = try bytes.withUnsafeBytes { raw in
+            let stored = StoredRecord(bytes: raw)
+            #expect(stored.hashMemberOffset == hashAt)
+            return try RecordedEvent(storedAt: 7, record: stored, preparingKeys: true)
+        }
+        let slow = try decode(rich)
+        for name in ["category", "nested", "z", "absent"] { #expect(fast.data[name] == slow.data[name]) }
+        #expect(fast.data["category"] == .string("bil}ling"))
+        #expect(fast.id == slow.id && fast.type == slow.type && fast.position == slow.position)
+
+        // A header that does not point at the hash member is not trusted: data is read through as before.
+        for wrong in [0, hashAt - 1, hashAt + 1, 1 << 30] {
+            let event = try record(rich, hashAt: wrong).withUnsafeBytes { raw in
+                let stored = StoredRecord(bytes: raw)
+                #expect(stored.hashMemberOffset == nil)
+                return try RecordedEvent(storedAt: 7, record: stored, preparingKeys: true)
+            }
+            #expect(event.data["nested"] == slow.data["nested"])
+        }
+    }
 }

@@ -329,19 +329,19 @@ public final class EventLog: Sendable {
     /// Walks stored events from `from` in position order until `body` returns false.
     public func forEachEvent(from: Int, to: Int? = nil, in txn: borrowing some ReadableTransaction & ~Copyable,
                              _ body: (StoredEvent) throws -> Bool) throws {
-        try forEachEnvelope(from: from, to: to, in: txn) { position, json in
-            try body(StoredEvent(position: position, json: Array(json)))
+        try forEachEnvelope(from: from, to: to, in: txn) { position, record in
+            try body(StoredEvent(position: position, json: Array(record.json)))
         }
     }
 
-    /// Like `forEachEvent`, but hands over each stored envelope's bytes where they lie, valid only during the
+    /// Like `forEachEvent`, but hands over each stored record's bytes where they lie, valid only during the
     /// call: for readers that decode every event and keep none of its bytes (a rebuild).
     func forEachEnvelope(from: Int, to: Int? = nil, in txn: borrowing some ReadableTransaction & ~Copyable,
-                         _ body: (_ position: Int, _ json: UnsafeRawBufferPointer) throws -> Bool) throws {
+                         _ body: (_ position: Int, _ record: StoredRecord) throws -> Bool) throws {
         try txn.scan(databases.events, from: BigEndianKey(max(from, 1))) { key, value in
             guard let position = BigEndianKey.decode(key), value.count > 4 else { return false }
             if let to, Int(position) > to { return false }
-            return try body(Int(position), StoredRecord(bytes: value).json)
+            return try body(Int(position), StoredRecord(bytes: value))
         }
     }
 

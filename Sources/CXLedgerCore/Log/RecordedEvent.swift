@@ -117,9 +117,10 @@ public struct RecordedEvent: Sendable {
     /// Reads the stored envelope of the event at `position`; what stops it is an error naming the position.
     /// Members of `data` are checked for structure only until they are read (see `EventData`); `cxledger verify`
     /// is what vouches for every stored byte.
-    init(storedAt position: Int, envelope json: UnsafeRawBufferPointer, preparingKeys: Bool = false) throws {
+    init(storedAt position: Int, envelope json: UnsafeRawBufferPointer, hashMemberAt hashMember: Int? = nil,
+         preparingKeys: Bool = false) throws {
         do {
-            try self.init(storedEnvelope: json, preparingKeys: preparingKeys)
+            try self.init(storedEnvelope: json, hashMemberAt: hashMember, preparingKeys: preparingKeys)
         } catch let error as JSONParseError {
             throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")
         } catch var error as LedgerError {
@@ -128,9 +129,17 @@ public struct RecordedEvent: Sendable {
         }
     }
 
+    /// Reads the event of a stored record (see `StoredRecord`).
+    init(storedAt position: Int, record: StoredRecord, preparingKeys: Bool = false) throws {
+        try self.init(storedAt: position, envelope: record.json, hashMemberAt: record.hashMemberOffset,
+                      preparingKeys: preparingKeys)
+    }
+
     /// Reads a stored envelope (canonical JSON as the log writes it: no whitespace, ASCII keys without escapes)
-    /// member by member.
-    init(storedEnvelope json: UnsafeRawBufferPointer, preparingKeys: Bool = false) throws {
+    /// member by member. `hashMember`, where the record's header says the `hash` member starts, spares reading
+    /// through `data` to find its end.
+    init(storedEnvelope json: UnsafeRawBufferPointer, hashMemberAt hashMember: Int? = nil,
+         preparingKeys: Bool = false) throws {
         func bad(_ field: String) -> LedgerError {
             LedgerError(code: .invalidEvent, message: "stored envelope has no valid \(field)", field: field)
         }
@@ -158,6 +167,15 @@ public struct RecordedEvent: Sendable {
                 // `data` is kept as its bytes and read member by member when a fold asks (see `EventData`);
                 // members no fold reads are skipped unparsed.
                 let start = keyEnd + 2
+                // Envelope members are sorted and none lies between `data` and `hash`, so `data` ends just before
+                // the comma ahead of `hash`. Its members are then checked when read, as those of the skipped
+                // `data` are (`verify` vouches for the bytes).
+                if named == .data, let hash = hashMember, hash - 2 > start, json[start] == UInt8(ascii: "{"),
+                   json[hash - 2] == UInt8(ascii: "}"), json[hash - 1] == UInt8(ascii: ",") {
+                    data = start..<(hash - 1)
+                    i = hash
+                    continue
+                }
                 guard let end = JSONSkipper.endOfValue(json, at: start) else { throw bad(named == .data ? "data" : "envelope") }
                 if named == .data {
                     guard json[start] == UInt8(ascii: "{") else { throw bad("data") }

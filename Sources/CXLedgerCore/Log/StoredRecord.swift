@@ -1,3 +1,5 @@
+import Foundation
+
 /// How one event sits in the `events` database: a 4-byte little-endian offset of its
 /// `"hash":"…",` member, then the canonical JSON of the stored envelope including `hash`.
 ///
@@ -12,6 +14,17 @@ public struct StoredRecord {
 
     /// The stored envelope, canonical JSON with `hash`.
     var json: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[4...]) }
+
+    /// Where the `"hash":"…",` member starts in `json`, when the header says so truthfully; nil otherwise.
+    var hashMemberOffset: Int? {
+        guard bytes.count >= 4 + 2 + Self.hashMemberLength else { return nil }
+        let offset = Int(UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)))
+        let json = self.json
+        guard offset >= 1, offset + Self.hashMemberLength < json.count,
+              Self.hashMemberPrefix.withUnsafeBytes({ memcmp(json.baseAddress! + offset, $0.baseAddress!, $0.count) == 0 })
+        else { return nil }
+        return offset
+    }
 
     /// Splits the record around its hash member; nil when the record is malformed.
     func parts() -> (head: UnsafeRawBufferPointer, hashHex: UnsafeRawBufferPointer, tail: UnsafeRawBufferPointer)? {

@@ -222,8 +222,8 @@ extension ProjectionHost {
                            in txn: borrowing WriteTransaction) throws -> Int {
         var last = from - 1
         var count = 0
-        try log.forEachEnvelope(from: from, in: txn) { position, json in
-            let event = try RecordedEvent(storedAt: position, envelope: json)
+        try log.forEachEnvelope(from: from, in: txn) { position, record in
+            let event = try RecordedEvent(storedAt: position, record: record)
             for instance in instances { try instance.apply(event, in: txn) }
             last = position
             count += 1

@@ -66,8 +66,8 @@ final class RebuildPrefetch: Sendable {
                     var events: [RecordedEvent] = []
                     events.reserveCapacity(batch)
                     // Decoded where the bytes lie, without copying each envelope out first.
-                    try log.forEachEnvelope(from: from, to: min(to, from + batch - 1), in: txn) { position, json in
-                        events.append(try RecordedEvent(storedAt: position, envelope: json, preparingKeys: true))
+                    try log.forEachEnvelope(from: from, to: min(to, from + batch - 1), in: txn) { position, record in
+                        events.append(try RecordedEvent(storedAt: position, record: record, preparingKeys: true))
                         return true
                     }
                     return events
