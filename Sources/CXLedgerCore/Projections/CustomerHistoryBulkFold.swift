@@ -107,12 +107,21 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             grouped[next[Int(c)]] = position
             next[Int(c)] += 1
         }
-        // customerId ‖ 00 ‖ position: identifiers hold no NUL, so byte order of the ids is the order of their keys.
-        var timeline = SortedTable(projection.timeline, capacity: grouped.count)
+        // customerId ‖ 00 ‖ first position → a run of positions: identifiers hold no NUL, so byte order of the
+        // ids is the order of their keys. Each customer's positions are cut into runs as live appends fill them.
+        let runs = grouped.count / CustomerHistoryProjection.timelineRun + ids.customers.count
+        var timeline = SortedTable(projection.timeline, capacity: runs)
+        var run: [UInt8] = []
         for c in ids.customersInKeyOrder(ids.customers.indices.filter { starts[$0] < starts[$0 + 1] }) {
             let bytes = ids.customers[c].bytes
-            for position in grouped[starts[c]..<starts[c + 1]] {
-                timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(bytes, position, to: &$0) }, [])
+            var first = starts[c]
+            while first < starts[c + 1] {
+                let end = min(first + CustomerHistoryProjection.timelineRun, starts[c + 1])
+                run.removeAll(keepingCapacity: true)
+                for position in grouped[first..<end] { CustomerHistoryProjection.appendPosition(position, to: &run) }
+                let start = grouped[first]
+                timeline.add(key: { CustomerHistoryProjection.appendTimelineKey(bytes, start, to: &$0) }, run)
+                first = end
             }
         }
         return timeline.sorted()

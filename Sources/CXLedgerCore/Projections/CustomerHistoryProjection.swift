@@ -5,16 +5,22 @@ import LMDB
 ///
 /// Tables:
 /// - `customers`: `01` ‖ customerId → profile and counters; `02` ‖ caseId → the case's customer and whether it is closed.
-/// - `timeline`: customerId ‖ 00 ‖ position (big-endian) → ∅. An index into the log: a page of the timeline
-///   reads its events from the log. A copy of each event's fields here made the table six times larger and,
-///   since a commit touches about one leaf per customer, its branch pages too; it was a third of the live
-///   projections' page writes.
+/// - `timeline`: customerId ‖ 00 ‖ first position (big-endian) → up to `timelineRun` positions (8 bytes each,
+///   big-endian, ascending), the customer's events from the first on. An index into the log: a page of the
+///   timeline reads its events from the log. A copy of each event's fields here made the table six times larger
+///   and, since a commit touches about one leaf per customer, its branch pages too; it was a third of the live
+///   projections' page writes. A key per event made it half of a rebuild's entries to write.
 /// - `links-cases`, `links-keys`: its own `RepeatLinker`, for `repeatIncidents`.
 public struct CustomerHistoryProjection: Projection {
     public static let name = "customer-history"
     // 3: candidate keys length-prefix the category, so the rule matches it exactly.
     // 4: the timeline holds positions only; entries are read from the log.
-    public static let version = 4
+    // 5: a timeline entry holds a run of up to `timelineRun` positions.
+    public static let version = 5
+
+    /// How many positions one timeline entry holds at most: an append rewrites the customer's last entry, so
+    /// this bounds what it copies (512 bytes), and a rebuild writes about an eighth as many entries as events.
+    static let timelineRun = 64
     public static let tableNames = ["customers", "timeline", "links-cases", "links-keys"]
 
     let customers: Database
@@ -146,8 +152,28 @@ public struct CustomerHistoryProjection: Projection {
         try txn.put(customers, key: key, value: r.encoded())
     }
 
+    /// Adds the event's position to the customer's last run, or starts a run when that one is full. Positions
+    /// only grow, so the runs stay in order, and a rebuild cutting each customer's positions every `timelineRun`
+    /// gets the same entries.
     private func appendTimeline(_ customer: String, _ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: [UInt8]())
+        let prefix = Array(customer.utf8) + [0]
+        var last: (key: [UInt8], run: [UInt8])?
+        try txn.scan(timeline, from: Self.timelineKey(customer, Int(Int64.max)), reverse: true) { key, value in
+            if key.count == prefix.count + 8, key.starts(with: prefix) { last = (Array(key), Array(value)) }
+            return false
+        }
+        if var (key, run) = last, run.count < Self.timelineRun * 8 {
+            Self.appendPosition(event.position, to: &run)
+            try txn.put(timeline, key: key, value: run)
+        } else {
+            var run: [UInt8] = []
+            Self.appendPosition(event.position, to: &run)
+            try txn.put(timeline, key: Self.timelineKey(customer, event.position), value: run)
+        }
+    }
+
+    static func appendPosition(_ position: Int, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: UInt64(position).bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// One timeline entry as the API shows it.
@@ -203,16 +229,23 @@ public struct CustomerHistoryProjection: Projection {
         var more = false
         var known = record != nil
         var positions: [Int] = []
-        try txn.scan(timeline, from: Self.timelineKey(customerId, (before ?? Int(Int64.max)) - 1), reverse: true) { key, _ in
+        // The run holding `before - 1` starts at or before it, so the walk back starts there.
+        try txn.scan(timeline, from: Self.timelineKey(customerId, (before ?? Int(Int64.max)) - 1), reverse: true) { key, run in
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
-            known = true
-            let position = Int(BigEndianKey.decode(UnsafeRawBufferPointer(rebasing: key[prefix.count...])) ?? 0)
-            if let before, position >= before { return true }
-            if positions.count == limit {
-                more = true
-                return false
+            guard !run.isEmpty, run.count % 8 == 0, run.count <= Self.timelineRun * 8 else {
+                throw LedgerError(code: .invalidEvent, message: "the timeline of \(customerId) holds a run of \(run.count) bytes, "
+                                  + "not whole positions; run cxledger-rebuild customer-history --check")
             }
-            positions.append(position)
+            known = true
+            for offset in stride(from: run.count - 8, through: 0, by: -8) {
+                let position = Int(UInt64(bigEndian: run.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                if let before, position >= before { continue }
+                if positions.count == limit {
+                    more = true
+                    return false
+                }
+                positions.append(position)
+            }
             return true
         }
         let entries = try positions.map { position in

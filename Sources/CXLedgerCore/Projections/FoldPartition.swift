@@ -46,7 +46,11 @@ final class FoldPartition: @unchecked Sendable {
                 caseNumber = type == .caseOpened ? ids.opening(caseKey) : ids.opened(caseKey)
                 if caseNumber == nil && count > 1 { throw StrayCase() }
             }
-            let numbers = FoldNumbers(customer: events[i].customerKey.map(ids.customer), caseNumber: caseNumber)
+            // A policy naming a customer reaches every share, but only the customer's own share numbers it: the
+            // others' timelines would each start a run of their own for it (no fold reads a policy's customer
+            // otherwise).
+            let owned = type != .slaPolicySet || owns(events[i].customerSpread)
+            let numbers = FoldNumbers(customer: owned ? events[i].customerKey.map(ids.customer) : nil, caseNumber: caseNumber)
             // One copy for all the folds, rather than one for each.
             let event = events[i]
             for fold in folds { fold.apply(event, numbers) }
@@ -55,7 +59,12 @@ final class FoldPartition: @unchecked Sendable {
 
     /// Whether an event of `type`, whose customer key spreads to `spread` (nil: no customer), falls to this share.
     private func takes(_ type: EventType, _ spread: UInt64?) -> Bool {
-        guard count > 1, type != .slaPolicySet, let spread else { return true }
+        type == .slaPolicySet || owns(spread)
+    }
+
+    /// Whether the customer whose key spreads to `spread` (nil: no customer) is this share's.
+    private func owns(_ spread: UInt64?) -> Bool {
+        guard count > 1, let spread else { return true }
         return spread % UInt64(count) == UInt64(index)
     }
 
