@@ -108,4 +108,27 @@ struct RecordedEventDecodingTests {
             #expect(event.data["nested"] == slow.data["nested"])
         }
     }
+
+    @Test("member names match whole: one byte off at either end, or one longer, and the member is not read")
+    func memberNamesMatchWhole() throws {
+        let withMetadata = plain.replacingOccurrences(of: #","occurredAt""#, with: #","metadata":{"actor":"al"},"occurredAt""#)
+        let event = try decode(withMetadata)
+        #expect(event.metadata?["actor"] == "al" && event.caseId == "c-1" && event.customerId == "cust-1")
+        for name in ["position", "stream", "streamVersion", "recordedAt", "id", "type", "occurredAt", "data"] {
+            for wrong in [String(name.dropLast()) + "_", "_" + name.dropFirst(), name + "s"] {
+                let broken = withMetadata.replacingOccurrences(of: #""\#(name)":"#, with: #""\#(wrong)":"#)
+                #expect(broken != withMetadata)
+                #expect(throws: LedgerError.self, "\(wrong)") { try decode(broken) }
+            }
+        }
+        for wrong in ["caseIx", "xaseId", "caseIds"] {
+            #expect(try decode(withMetadata.replacingOccurrences(of: #""caseId":"#, with: #""\#(wrong)":"#)).caseId == nil)
+        }
+        for wrong in ["customerIx", "xustomerId", "customerIds"] {
+            #expect(try decode(withMetadata.replacingOccurrences(of: #""customerId":"#, with: #""\#(wrong)":"#)).customerId == nil)
+        }
+        for wrong in ["metadatx", "xetadata", "metadatas"] {
+            #expect(try decode(withMetadata.replacingOccurrences(of: #""metadata":"#, with: #""\#(wrong)":"#)).metadata == nil)
+        }
+    }
 }
