@@ -162,9 +162,10 @@ public struct CustomerHistoryProjection: Projection {
             if key.count == prefix.count + 8, key.starts(with: prefix) { last = (Array(key), Array(value)) }
             return false
         }
-        if var (key, run) = last, run.count < Self.timelineRun * 8 {
+        if let last, last.run.count < Self.timelineRun * 8 {
+            var run = last.run
             Self.appendPosition(event.position, to: &run)
-            try txn.put(timeline, key: key, value: run)
+            try txn.put(timeline, key: last.key, value: run)
         } else {
             var run: [UInt8] = []
             Self.appendPosition(event.position, to: &run)
