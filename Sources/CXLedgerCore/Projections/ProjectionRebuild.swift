@@ -172,7 +172,9 @@ extension ProjectionHost {
             }
             builders.enter()
             builders.enter()
-            Thread.detachNewThread(build)
+            let second = Thread(block: build)
+            second.name = "cxledger.rebuild-tables"
+            second.start()
             build()
             builders.wait()
             built.finish()
