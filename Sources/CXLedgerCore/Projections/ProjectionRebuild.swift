@@ -145,7 +145,7 @@ extension ProjectionHost {
         let parts = work.enumerated().flatMap { t, builders in builders.map { (table: t, build: $0) } }
         let built = BoundedHandoff<SortedTable>(capacity: 1)
         let builderDone = DispatchSemaphore(value: 0)
-        let waiting = TableParts()
+        let waiting = RebuildTableParts()
         let builder = Thread {
             // The folds are read by the two builders only until this thread signals: the fold threads have ended,
             // and the rebuild's own thread only writes what it is handed (see `BulkFold`).
@@ -161,7 +161,7 @@ extension ProjectionHost {
                     let t = parts[i].table
                     guard let all = waiting.add(parts[i].build(), of: t, expecting: work[t].count) else { continue }
                     do {
-                        guard built.put(try all.dropFirst().reduce(all[0]) { try $0.merged(with: $1) }) else { return }
+                        guard built.put(try waiting.merge(all)) else { return }
                     } catch {
                         // The writer then finds the hand-over over, and throws what stopped it.
                         waiting.fail(error)
@@ -203,31 +203,6 @@ extension ProjectionHost {
         builderDone.wait()
         builderDone.signal()
         if let failure = waiting.failure { throw failure }
-    }
-
-    /// The parts built so far of each table not yet whole, shared by the builder threads. Under an NSLock, whose
-    /// pthread mutex ThreadSanitizer sees (it cannot see `Mutex`'s futex, see .ci/tsan-suppressions.txt).
-    private final class TableParts: @unchecked Sendable {
-        // @unchecked: `waiting` and `stopped` are only read and written under `lock`.
-        private let lock = NSLock()
-        private var waiting: [Int: [SortedTable]] = [:]
-        private var stopped: (any Error)?
-
-        /// What stopped the builders, if anything did.
-        var failure: (any Error)? { lock.withLock { stopped } }
-
-        func fail(_ error: any Error) {
-            lock.withLock { stopped = stopped ?? error }
-        }
-
-        /// Adds a part of table `t`; returns all of its parts once there are `count`, nil before.
-        func add(_ part: SortedTable, of t: Int, expecting count: Int) -> [SortedTable]? {
-            lock.withLock {
-                waiting[t, default: []].append(part)
-                guard waiting[t]!.count == count else { return nil }
-                return waiting.removeValue(forKey: t)
-            }
-        }
     }
 
     /// Applies up to `limit` events from `from` in place; returns the last position applied.

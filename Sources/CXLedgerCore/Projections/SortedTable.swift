@@ -14,6 +14,8 @@ struct SortedTable: Sendable {
     private var spans: [Span] = []
     /// Whether entries were added in key order already.
     private var ordered = true
+    /// Whether the same entries go to other databases too (see `moved(to:)`).
+    private(set) var isMoved = false
     /// Where a key is written before it is copied next to its value (kept, so its capacity is reused).
     private var scratch: [UInt8] = []
 
@@ -58,8 +60,13 @@ struct SortedTable: Sendable {
     func moved(to db: Database) -> SortedTable {
         var copy = self
         copy.db = db
+        copy.isMoved = true
         return copy
     }
+
+    /// Tables with the same identity hold the same entries: they share a store, and a table copies its store
+    /// before adding to one it shares (their orders may differ, until `sorted`).
+    var entriesIdentity: ObjectIdentifier { ObjectIdentifier(store) }
 
     func sorted() -> SortedTable {
         guard !ordered else { return self }
