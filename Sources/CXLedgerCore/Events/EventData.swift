@@ -21,7 +21,7 @@ public struct EventData: Sendable {
 
     /// `bytes` must hold one JSON object without whitespace between its tokens, as the log stores `data`.
     init(canonical bytes: [UInt8]) {
-        storage = .canonical(bytes[...])
+        self.init(canonical: bytes[...])
     }
 
     init(canonical bytes: ArraySlice<UInt8>) {

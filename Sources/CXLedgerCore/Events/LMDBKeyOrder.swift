@@ -9,3 +9,8 @@ func bytesPrecede(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> B
     }
     return a.count < b.count
 }
+
+/// The same order for keys held in arrays.
+func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    a.withUnsafeBytes { x in b.withUnsafeBytes { y in bytesPrecede(x, y) } }
+}

@@ -93,7 +93,7 @@ struct UTF8Key: Hashable, Sendable {
         // The first 16 bytes agree, so a key of at most 16 bytes is a prefix of the other (the zero padding
         // stands for no bytes, not for zero bytes: the lengths tell them apart).
         guard let x = long, let y = other.long else { return count < other.count }
-        return x.withUnsafeBytes { a in y.withUnsafeBytes { b in bytesPrecede(a, b) } }
+        return bytesPrecede(x, y)
     }
 
     /// The same bytes as a String (Swift keeps the scalars it was given, so this round-trips).

@@ -174,7 +174,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                 guard let first = cases.first, let e = entries[first.caseNumber]?.entry else { return nil }
                 return (RepeatLinker.categoryPrefix(e.customerId, e.category), cases)
             }
-            .sorted { a, b in a.prefix.withUnsafeBytes { x in b.prefix.withUnsafeBytes { y in bytesPrecede(x, y) } } }
+            .sorted { bytesPrecede($0.prefix, $1.prefix) }
             .flatMap { $0.cases.map(\.caseNumber) }
             // Every opened case is in a group; were one not, the keys are taken in any order and sorted whole.
             if order.count != numbers.count { order = numbers }
@@ -183,9 +183,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                 let e = entries[n]!.entry
                 keys.add(RepeatLinker.candidateKey(e, ids.cases[n].string), RepeatLinker.candidateValue(e))
             }
-            for k in later.sorted(by: { a, b in a.withUnsafeBytes { x in b.withUnsafeBytes { y in bytesPrecede(x, y) } } }) {
-                keys.add(k, [])
-            }
+            for k in later.sorted(by: bytesPrecede) { keys.add(k, []) }
             let sorted = keys.sorted()
             foldedKeys = sorted
             return sorted
