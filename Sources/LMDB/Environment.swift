@@ -77,6 +77,15 @@ public final class Environment: @unchecked Sendable {
         return info.me_mapsize
     }
 
+    /// The bytes of the map in use: pages up to the last one written.
+    public var usedSize: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
     /// Opens named databases; a writable environment creates missing ones.
     /// On the writer thread inside a write, use `WriteTransaction.openDatabase` instead.
     public func openDatabases(_ names: [String]) throws -> [Database] {

@@ -56,6 +56,19 @@ extension ReadableTransaction where Self: ~Copyable {
         }
     }
 
+    /// The names of the environment's named databases that start with `prefix`, in order.
+    public func databaseNames(prefix: String = "") throws -> [String] {
+        // Named databases are the keys of the main (unnamed) database, whose handle is always 1.
+        let bytes = Array(prefix.utf8)
+        var names: [String] = []
+        try scan(Database(name: "", dbi: 1), from: bytes) { key, _ in
+            guard key.starts(with: bytes) else { return false }
+            names.append(String(decoding: key, as: UTF8.self))
+            return true
+        }
+        return names
+    }
+
     /// The last (largest) key and its value, copied out.
     public func last(_ db: Database) throws -> (key: [UInt8], value: [UInt8])? {
         let cursor = try Cursor(transaction: handle, database: db)

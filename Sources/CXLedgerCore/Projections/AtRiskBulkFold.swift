@@ -61,7 +61,7 @@ final class AtRiskBulkFold: BulkFold, @unchecked Sendable {
     }
 
     func tables() -> [@Sendable () -> SortedTable] {
-        [customersTable, rankingTable] + linker.tables(for: projection.linker)
+        [customersTable, rankingTable]
     }
 
     private func customersTable() -> SortedTable {

@@ -13,22 +13,25 @@ import LMDB
 /// - `customers`: `01` ‖ customerId → signals; `02` ‖ caseId ‖ 00 ‖ templateId → outbound count;
 ///   `03` ‖ caseId → ∅ once the case counted as a form-letter loop.
 /// - `ranking`: (UInt64.max − score·100) big-endian ‖ customerId → ∅, for customers with a score above 0.
-/// - `links-cases`, `links-keys`: its own `RepeatLinker`.
+/// R is counted from the changes repeat-incidents records in its `holds` table (see `RepeatHoldLog`).
 public struct AtRiskProjection: Projection {
     public static let name = "at-risk"
-    public static let version = 3  // 3: candidate keys length-prefix the category, so the rule matches it exactly
-    public static let tableNames = ["customers", "ranking", "links-cases", "links-keys"]
+    // 3: candidate keys length-prefix the category, so the rule matches it exactly.
+    // 4: repeat incidents are read from repeat-incidents' `holds`, instead of a copy of the rule's tables.
+    public static let version = 4
+    public static let tableNames = ["customers", "ranking"]
+    public static let dependencies: [any Projection.Type] = [RepeatIncidentsProjection.self]
     /// Outbound sends of one template on one case that make a form-letter loop.
     public static let loopThreshold = 3
 
     let customers: Database
     let ranking: Database
-    let linker: RepeatLinker
+    let holds: RepeatHoldLog
 
     public init(tables: ProjectionTables) {
         customers = tables["customers"]
         ranking = tables["ranking"]
-        linker = RepeatLinker(cases: tables["links-cases"], keys: tables["links-keys"])
+        holds = RepeatHoldLog(tables.of(RepeatIncidentsProjection.self)["holds"])
     }
 
     /// The signals of one customer.
@@ -120,7 +123,7 @@ public struct AtRiskProjection: Projection {
     // MARK: Apply
 
     public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        if let change = try linker.apply(event, in: txn) {
+        if let change = try holds.change(at: event.position, of: event.type, in: txn) {
             try update(change.customerId, in: txn) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerId else { return }

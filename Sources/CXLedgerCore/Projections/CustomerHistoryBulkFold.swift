@@ -78,7 +78,7 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
 
     /// The timeline first: the largest table to write, and in order as gathered.
     func tables() -> [@Sendable () -> SortedTable] {
-        [timelineTable, customersTable] + linker.tables(for: projection.linker)
+        [timelineTable, customersTable]
     }
 
     private func customersTable() -> SortedTable {

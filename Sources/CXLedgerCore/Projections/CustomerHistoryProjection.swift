@@ -10,27 +10,29 @@ import LMDB
 ///   timeline reads its events from the log. A copy of each event's fields here made the table six times larger
 ///   and, since a commit touches about one leaf per customer, its branch pages too; it was a third of the live
 ///   projections' page writes. A key per event made it half of a rebuild's entries to write.
-/// - `links-cases`, `links-keys`: its own `RepeatLinker`, for `repeatIncidents`.
+/// `repeatIncidents` counts the changes repeat-incidents records in its `holds` table (see `RepeatHoldLog`).
 public struct CustomerHistoryProjection: Projection {
     public static let name = "customer-history"
     // 3: candidate keys length-prefix the category, so the rule matches it exactly.
     // 4: the timeline holds positions only; entries are read from the log.
     // 5: a timeline entry holds a run of up to `timelineRun` positions.
-    public static let version = 5
+    // 6: repeat incidents are read from repeat-incidents' `holds`, instead of a copy of the rule's tables.
+    public static let version = 6
 
     /// How many positions one timeline entry holds at most: an append rewrites the customer's last entry, so
     /// this bounds what it copies (512 bytes), and a rebuild writes about an eighth as many entries as events.
     static let timelineRun = 64
-    public static let tableNames = ["customers", "timeline", "links-cases", "links-keys"]
+    public static let tableNames = ["customers", "timeline"]
+    public static let dependencies: [any Projection.Type] = [RepeatIncidentsProjection.self]
 
     let customers: Database
     let timeline: Database
-    let linker: RepeatLinker
+    let holds: RepeatHoldLog
 
     public init(tables: ProjectionTables) {
         customers = tables["customers"]
         timeline = tables["timeline"]
-        linker = RepeatLinker(cases: tables["links-cases"], keys: tables["links-keys"])
+        holds = RepeatHoldLog(tables.of(RepeatIncidentsProjection.self)["holds"])
     }
 
     /// Profile and counters of one customer.
@@ -97,8 +99,7 @@ public struct CustomerHistoryProjection: Projection {
     // MARK: Apply
 
     public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        let change = try linker.apply(event, in: txn)
-        if let change {
+        if let change = try holds.change(at: event.position, of: event.type, in: txn) {
             try update(change.customerId, in: txn) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerId else { return }

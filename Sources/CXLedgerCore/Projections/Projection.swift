@@ -10,6 +10,10 @@ public protocol Projection: Sendable {
     static var version: Int { get }
     /// The databases it owns; the host gives each generation its own set.
     static var tableNames: [String] { get }
+    /// Projections whose tables it reads while folding (through `tables.of(_:)`). The host folds each of them
+    /// into a transaction before it, and rebuilds or checks it against their live generation (or the one
+    /// rebuilt beside it), so what a dependency derives from the log is derived and stored once.
+    static var dependencies: [any Projection.Type] { get }
 
     /// Binds the projection to one generation's databases.
     init(tables: ProjectionTables)
@@ -25,19 +29,37 @@ public protocol Projection: Sendable {
 }
 
 extension Projection {
+    public static var dependencies: [any Projection.Type] { [] }
+
     public func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
         for event in events { try apply(event, in: txn) }
     }
 }
 
-/// The databases of one generation of a projection, by table name.
+/// The databases of one generation of a projection, by table name, with those of its dependencies.
 public struct ProjectionTables: Sendable {
     public let generation: Int
     let databases: [String: Database]
+    /// The generations of its dependencies that it reads, by projection name.
+    let dependencies: [String: ProjectionTables]
+
+    init(generation: Int, databases: [String: Database], dependencies: [String: ProjectionTables] = [:]) {
+        self.generation = generation
+        self.databases = databases
+        self.dependencies = dependencies
+    }
 
     public subscript(_ name: String) -> Database {
         guard let db = databases[name] else { preconditionFailure("projection table \(name) was not declared") }
         return db
+    }
+
+    /// The tables of `dependency`, which the projection must list in `dependencies`.
+    public func of(_ dependency: any Projection.Type) -> ProjectionTables {
+        guard let tables = dependencies[dependency.name] else {
+            preconditionFailure("projection \(dependency.name) is not a declared dependency")
+        }
+        return tables
     }
 
     public var all: [Database] { databases.keys.sorted().map { databases[$0]! } }

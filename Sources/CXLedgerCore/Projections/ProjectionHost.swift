@@ -24,7 +24,7 @@ public final class ProjectionHost: EventObserver {
     /// or stored at another version; a read-only one reports them through `staleProjections`.
     public init(log: EventLog, projections: [any Projection.Type] = ProjectionCatalog.all) throws {
         self.log = log
-        types = projections
+        types = Self.inDependencyOrder(projections)
         if log.environment.isReadOnly {
             registry = try log.environment.openDatabases(["proj.registry"])[0]
         } else {
@@ -57,27 +57,63 @@ public final class ProjectionHost: EventObserver {
         try txn.put(registry, key: status.name, value: CanonicalJSON.encode(status.json))
     }
 
-    /// Opens (in `txn`) the tables of one generation of `type`.
-    func tables(for type: any Projection.Type, generation: Int, in txn: borrowing WriteTransaction) throws -> ProjectionTables {
+    /// `projections` and every projection they depend on, each after its dependencies (otherwise in the order given).
+    static func inDependencyOrder(_ projections: [any Projection.Type]) -> [any Projection.Type] {
+        var ordered: [any Projection.Type] = []
+        func add(_ type: any Projection.Type, _ path: [String]) {
+            guard !ordered.contains(where: { $0.name == type.name }) else { return }
+            precondition(!path.contains(type.name), "projections depend on each other: \((path + [type.name]).joined(separator: " -> "))")
+            for dependency in type.dependencies { add(dependency, path + [type.name]) }
+            ordered.append(type)
+        }
+        for type in projections { add(type, []) }
+        return ordered
+    }
+
+    /// Opens (in `txn`) the tables of one generation of `type`, with those of its dependencies: the generation
+    /// given in `dependencyGenerations`, or else the live one.
+    func tables(for type: any Projection.Type, generation: Int, in txn: borrowing WriteTransaction,
+                dependencyGenerations: [String: Int] = [:]) throws -> ProjectionTables {
         var dbs: [String: Database] = [:]
         for table in type.tableNames {
             let full = Self.tableName(type.name, generation: generation, table: table)
             dbs[table] = try txn.openDatabase(full)
         }
         opened.withLock { o in for (_, db) in dbs { o[db.name] = db } }
-        return ProjectionTables(generation: generation, databases: dbs)
+        var dependencies: [String: ProjectionTables] = [:]
+        for dependency in type.dependencies {
+            let g = try dependencyGenerations[dependency.name] ?? liveGeneration(of: dependency, dependent: type, in: txn)
+            dependencies[dependency.name] = try tables(for: dependency, generation: g, in: txn,
+                                                       dependencyGenerations: dependencyGenerations)
+        }
+        return ProjectionTables(generation: generation, databases: dbs, dependencies: dependencies)
     }
 
-    /// Opens the tables of one generation for reading (in a read-only process too).
+    /// Opens the tables of one generation for reading (in a read-only process too), with the live generation of
+    /// each dependency.
     func readTables(for type: any Projection.Type, generation: Int) throws -> ProjectionTables {
         let names = type.tableNames.map { Self.tableName(type.name, generation: generation, table: $0) }
-        let known = opened.withLock { o in names.compactMap { o[$0] } }
-        if known.count == names.count {
-            return ProjectionTables(generation: generation, databases: Dictionary(uniqueKeysWithValues: zip(type.tableNames, known)))
+        var dbs = opened.withLock { o in names.compactMap { o[$0] } }
+        if dbs.count != names.count {
+            dbs = try log.environment.openDatabases(names)
+            opened.withLock { o in for db in dbs { o[db.name] = db } }
         }
-        let dbs = try log.environment.openDatabases(names)
-        opened.withLock { o in for db in dbs { o[db.name] = db } }
-        return ProjectionTables(generation: generation, databases: Dictionary(uniqueKeysWithValues: zip(type.tableNames, dbs)))
+        var dependencies: [String: ProjectionTables] = [:]
+        for dependency in type.dependencies {
+            let g = try log.read { txn in try liveGeneration(of: dependency, dependent: type, in: txn) }
+            dependencies[dependency.name] = try readTables(for: dependency, generation: g)
+        }
+        return ProjectionTables(generation: generation, databases: Dictionary(uniqueKeysWithValues: zip(type.tableNames, dbs)),
+                                dependencies: dependencies)
+    }
+
+    private func liveGeneration(of dependency: any Projection.Type, dependent: any Projection.Type,
+                                in txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
+        guard let status = try status(of: dependency.name, in: txn) else {
+            throw LedgerError(code: .notFound,
+                              message: "projection \(dependent.name) reads \(dependency.name), which has not been built; rebuild both")
+        }
+        return status.generation
     }
 
     /// The live instance of `P`, for queries. In a read-only process this follows swaps made by the writer.
@@ -98,7 +134,8 @@ public final class ProjectionHost: EventObserver {
 
     public func apply(_ events: [RecordedEvent], in txn: borrowing WriteTransaction) throws {
         guard let position = events.last?.position else { return }
-        let current = live.withLock { $0.map { ($0.key, $0.value) } }
+        // In `types` order, so a projection reads what its dependencies stored for the same events.
+        let current = live.withLock { live in types.compactMap { type in live[type.name].map { (type.name, $0) } } }
         for (name, p) in current {
             try p.instance.apply(events, in: txn)
             // The registry entry is rewritten from what the host knows, without reading it back first: this
@@ -113,22 +150,34 @@ public final class ProjectionHost: EventObserver {
     /// Makes every projection live, building new, stale or lagging ones from the log first.
     private func prepareForWriting() throws {
         var stale: [any Projection.Type] = []
+        var afterRebuild: [(any Projection.Type, ProjectionStatus)] = []
         for type in types {
             guard let existing = try status(of: type.name), existing.version == type.version else {
                 stale.append(type)
                 continue
             }
-            let instance = try log.environment.write { txn in
-                type.init(tables: try self.tables(for: type, generation: existing.generation, in: txn))
+            // One whose dependency is rebuilt reads the new generation, so it catches up after the rebuild.
+            if type.dependencies.contains(where: { d in stale.contains { $0.name == d.name } }) {
+                afterRebuild.append((type, existing))
+                continue
             }
-            if existing.checkpoint < (try log.head().position) {
-                try fold(instance, named: type.name, from: existing.checkpoint + 1)
-            }
-            setLive(instance, named: type.name, generation: existing.generation)
+            try makeLive(type, existing)
         }
         // New projections, and ones stored at another version, are built blue/green: the registry
         // keeps naming the old generation (which readers in other processes use) until the swap.
         try rebuild(stale)
+        for (type, existing) in afterRebuild { try makeLive(type, existing) }
+    }
+
+    /// Makes the stored generation of `type` live, folding in what it lags behind the log first.
+    private func makeLive(_ type: any Projection.Type, _ existing: ProjectionStatus) throws {
+        let instance = try log.environment.write { txn in
+            type.init(tables: try self.tables(for: type, generation: existing.generation, in: txn))
+        }
+        if existing.checkpoint < (try log.head().position) {
+            try fold(instance, named: type.name, from: existing.checkpoint + 1)
+        }
+        setLive(instance, named: type.name, generation: existing.generation)
     }
 
     /// Folds log events from `from` into `instance` in bounded write transactions, recording progress.
@@ -163,14 +212,14 @@ public final class ProjectionHost: EventObserver {
         }
     }
 
+    /// Drops every database of one generation: those `type` declares, and any an older version declared.
     func dropGeneration(_ type: any Projection.Type, _ generation: Int) throws {
-        try log.environment.write { txn in
-            for table in type.tableNames {
-                let db = try txn.openDatabase(Self.tableName(type.name, generation: generation, table: table))
-                try txn.drop(db)
-            }
-        }
         let prefix = "p.\(type.name).\(generation)."
+        try log.environment.write { txn in
+            let names = Set(type.tableNames.map { Self.tableName(type.name, generation: generation, table: $0) })
+                .union(try txn.databaseNames(prefix: prefix))
+            for name in names.sorted() { try txn.drop(try txn.openDatabase(name)) }
+        }
         opened.withLock { o in o = o.filter { !$0.key.hasPrefix(prefix) } }
     }
 }

@@ -15,5 +15,5 @@ final class RepeatIncidentsBulkFold: BulkFold, @unchecked Sendable {
 
     func fold(_ event: RecordedEvent, _ numbers: FoldNumbers) { _ = linker.fold(event, numbers) }
 
-    func tables() -> [@Sendable () -> SortedTable] { linker.tables(for: projection.linker) }
+    func tables() -> [@Sendable () -> SortedTable] { linker.tables(for: projection) }
 }

@@ -1,20 +1,27 @@
 import LMDB
 
 /// SPEC's repeat-incidents projection: links suggested by the 30-day same-category rule, held by the later
-/// case, confirmed or rejected by `case.linked`; see `RepeatLinker` for the rule and its tables.
+/// case, confirmed or rejected by `case.linked`; see `RepeatLinker` for the rule and its tables, and
+/// `RepeatHoldLog` for `holds`, which customer-history and at-risk read.
 public struct RepeatIncidentsProjection: Projection {
     public static let name = "repeat-incidents"
-    public static let version = 3  // 3: candidate keys length-prefix the category, so the rule matches it exactly
-    public static let tableNames = ["cases", "keys"]
+    // 3: candidate keys length-prefix the category, so the rule matches it exactly.
+    // 4: `holds`, the changes of "holds a link" by position, for the projections that count them.
+    public static let version = 4
+    public static let tableNames = ["cases", "keys", "holds"]
 
     let linker: RepeatLinker
+    let holds: RepeatHoldLog
 
     public init(tables: ProjectionTables) {
         linker = RepeatLinker(cases: tables["cases"], keys: tables["keys"])
+        holds = RepeatHoldLog(tables["holds"])
     }
 
     public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        try linker.apply(event, in: txn)
+        if let change = try linker.apply(event, in: txn) {
+            try holds.record(change, at: event.position, in: txn)
+        }
     }
 
     /// `GET /v1/cases/{caseId}/related`, or nil for an unknown case.

@@ -1,8 +1,7 @@
 import LMDB
 
-/// SPEC's repeat-incident rule over two tables, embedded by every projection that needs to know which cases
-/// hold links (repeat-incidents itself, customer-history's counter, at-risk's score), so each stays
-/// independently rebuildable.
+/// SPEC's repeat-incident rule over two tables of repeat-incidents. The projections that count which cases hold
+/// links (customer-history, at-risk) read the changes it returns from repeat-incidents' `holds` (`RepeatHoldLog`).
 ///
 /// Decision on several qualifying cases: the rule suggests one link, to the most recently opened of them
 /// (the nearest earlier occurrence), so links and the work per opening stay bounded however many cases a
@@ -12,7 +11,7 @@ import LMDB
 /// moment; a later recategorisation neither adds nor withdraws suggestions, but later openings match the
 /// case's current category.
 ///
-/// Tables (names given by the embedding projection):
+/// Tables:
 /// - cases: caseId → customerId, category, closedAt?, links.
 /// - keys: `01` ‖ customerId ‖ 00 ‖ category length (UInt32, big-endian) ‖ category ‖ opening position (big-endian) ‖ caseId → closedAt, or ∅ while
 ///   not closed (every case, newest last, so a reverse scan finds the candidate without reading entries);

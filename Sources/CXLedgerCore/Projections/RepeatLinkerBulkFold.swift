@@ -4,11 +4,10 @@ import LMDB
 /// `RepeatLinker`'s rule folded in memory for a rebuild: same suggestions, confirmations and hold changes,
 /// with each customer's cases per category kept in opening order instead of in the `keys` table.
 ///
-/// Every projection embedding the rule calls `fold` with the same event in turn; the first call folds it and
-/// the others get the same answer.
+/// Every fold that needs the rule (repeat-incidents, and the ones counting its hold changes) calls `fold` with
+/// the same event in turn; the first call folds it and the others get the same answer.
 final class RepeatLinkerBulkFold: @unchecked Sendable {
-    // @unchecked: one rebuild's, folded by one thread at a time, then only read, but for its two table caches,
-    // which are written under their locks (the rule is on `BulkFold`).
+    // @unchecked: one rebuild's, folded by one thread at a time, then only read (the rule is on `BulkFold`).
 
     /// Customer (by number) and category (by its bytes, as the live `keys` prefix holds them, see `UTF8Key`).
     private struct Group: Hashable {
@@ -30,6 +29,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     /// A change of "holds a link", as `RepeatLinker.HoldChange`, for the customer numbered `customer`.
     struct HoldChange {
         let customer: Int
+        let caseNumber: Int
         let holds: Bool
     }
 
@@ -43,6 +43,8 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
 
     private var lastPosition = 0
     private var lastChange: HoldChange?
+    /// Every change, in position order: repeat-incidents' `holds` table.
+    private var changes: [(position: Int, change: HoldChange)] = []
 
     init(_ ids: FoldIdentifiers, cases: Int) {
         self.ids = ids
@@ -54,6 +56,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         if event.position == lastPosition { return lastChange }
         lastChange = foldOnce(event, numbers)
         lastPosition = event.position
+        if let lastChange { changes.append((event.position, lastChange)) }
         return lastChange
     }
 
@@ -85,7 +88,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
             if status == .rejected { later.remove(laterKey) } else { later.insert(laterKey) }
             entries[number] = e
             if held != e.entry.holdsActiveLink {
-                return HoldChange(customer: e.customer, holds: e.entry.holdsActiveLink)
+                return HoldChange(customer: e.customer, caseNumber: number, holds: e.entry.holdsActiveLink)
             }
         default:
             return nil
@@ -120,7 +123,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         }
         insert(caseId, number, position: event.position, into: group)
         entries[number] = Numbered(entry: e, customer: customer)
-        return e.links.isEmpty ? nil : HoldChange(customer: customer, holds: true)
+        return e.links.isEmpty ? nil : HoldChange(customer: customer, caseNumber: number, holds: true)
     }
 
     private func insert(_ caseId: String, _ number: Int, position: Int, into group: Group) {
@@ -140,53 +143,48 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
         if groups.values[index].isEmpty { groups.remove(at: index) }
     }
 
-    /// The folded tables, built once and handed to every embedding projection. Two threads may ask for them at
-    /// once (see `BulkFold.tables`), so each is built under a lock: an NSLock, whose pthread mutex
-    /// ThreadSanitizer sees (it cannot see `Mutex`'s futex, see .ci/tsan-suppressions.txt).
-    private let casesLock = NSLock(), keysLock = NSLock()
-    private var foldedCases: SortedTable?
-    private var foldedKeys: SortedTable?
-
-    /// The folded state as `linker`'s tables (see `BulkFold.tables`).
-    func tables(for linker: RepeatLinker) -> [@Sendable () -> SortedTable] {
-        [{ self.casesTable(linker).moved(to: linker.cases) }, { self.keysTable(linker).moved(to: linker.keys) }]
+    /// The folded state as repeat-incidents' tables (see `BulkFold.tables`).
+    func tables(for projection: RepeatIncidentsProjection) -> [@Sendable () -> SortedTable] {
+        [{ self.casesTable(projection.linker) }, { self.keysTable(projection.linker) }, { self.holdsTable(projection.holds) }]
     }
 
     private func casesTable(_ linker: RepeatLinker) -> SortedTable {
-        casesLock.withLock {
-            if let foldedCases { return foldedCases }
-            let numbers = entries.numbers
-            var cases = SortedTable(linker.cases, capacity: numbers.count)
-            for n in ids.casesInKeyOrder(numbers) { cases.add(ids.cases[n].bytes, entries[n]!.entry.encoded()) }
-            foldedCases = cases
-            return cases
+        let numbers = entries.numbers
+        var cases = SortedTable(linker.cases, capacity: numbers.count)
+        for n in ids.casesInKeyOrder(numbers) { cases.add(ids.cases[n].bytes, entries[n]!.entry.encoded()) }
+        return cases
+    }
+
+    private func holdsTable(_ holds: RepeatHoldLog) -> SortedTable {
+        var table = SortedTable(holds.db, capacity: changes.count)
+        for (position, c) in changes {
+            let change = RepeatLinker.HoldChange(caseId: ids.cases[c.caseNumber].string,
+                                                 customerId: ids.customers[c.customer].string, holds: c.holds)
+            table.add(key: { key in withUnsafeBytes(of: UInt64(position).bigEndian) { key.append(contentsOf: $0) } },
+                      RepeatHoldLog.value(change))
         }
+        return table
     }
 
     private func keysTable(_ linker: RepeatLinker) -> SortedTable {
-        keysLock.withLock {
-            if let foldedKeys { return foldedKeys }
-            // A candidate key is its group's prefix, then the opening position, and each group keeps its cases in
-            // opening order; no group's prefix extends another's. So only the groups are sorted, not every key
-            // (sorting every key was a third of the table builders' time); `sorted()` below checks the order.
-            let numbers = entries.numbers
-            var order = groups.values.compactMap { cases -> (prefix: [UInt8], cases: [(position: Int, caseId: String, caseNumber: Int)])? in
-                guard let first = cases.first, let e = entries[first.caseNumber]?.entry else { return nil }
-                return (RepeatLinker.categoryPrefix(e.customerId, e.category), cases)
-            }
-            .sorted { bytesPrecede($0.prefix, $1.prefix) }
-            .flatMap { $0.cases.map(\.caseNumber) }
-            // Every opened case is in a group; were one not, the keys are taken in any order and sorted whole.
-            if order.count != numbers.count { order = numbers }
-            var keys = SortedTable(linker.keys, capacity: order.count + later.count)
-            for n in order {
-                let e = entries[n]!.entry
-                keys.add(RepeatLinker.candidateKey(e, ids.cases[n].string), RepeatLinker.candidateValue(e))
-            }
-            for k in later.sorted(by: bytesPrecede) { keys.add(k, []) }
-            let sorted = keys.sorted()
-            foldedKeys = sorted
-            return sorted
+        // A candidate key is its group's prefix, then the opening position, and each group keeps its cases in
+        // opening order; no group's prefix extends another's. So only the groups are sorted, not every key
+        // (sorting every key was a third of the table builders' time); `sorted()` below checks the order.
+        let numbers = entries.numbers
+        var order = groups.values.compactMap { cases -> (prefix: [UInt8], cases: [(position: Int, caseId: String, caseNumber: Int)])? in
+            guard let first = cases.first, let e = entries[first.caseNumber]?.entry else { return nil }
+            return (RepeatLinker.categoryPrefix(e.customerId, e.category), cases)
         }
+        .sorted { bytesPrecede($0.prefix, $1.prefix) }
+        .flatMap { $0.cases.map(\.caseNumber) }
+        // Every opened case is in a group; were one not, the keys are taken in any order and sorted whole.
+        if order.count != numbers.count { order = numbers }
+        var keys = SortedTable(linker.keys, capacity: order.count + later.count)
+        for n in order {
+            let e = entries[n]!.entry
+            keys.add(RepeatLinker.candidateKey(e, ids.cases[n].string), RepeatLinker.candidateValue(e))
+        }
+        for k in later.sorted(by: bytesPrecede) { keys.add(k, []) }
+        return keys.sorted()
     }
 }
