@@ -9,13 +9,11 @@ import LMDB
 /// copied at every doubling into fresh pages the kernel had to fault in and zero: a third of the time spent
 /// building the open-cases table. Chunks are never moved, and freed chunks of that size are reused by malloc.
 struct SortedTable: Sendable {
-    private(set) var db: Database
+    let db: Database
     private var store = ByteChunks()
     private var spans: [Span] = []
     /// Whether entries were added in key order already.
     private var ordered = true
-    /// Whether the same entries go to other databases too (see `moved(to:)`).
-    private(set) var isMoved = false
     /// Where a key is written before it is copied next to its value (kept, so its capacity is reused).
     private var scratch: [UInt8] = []
 
@@ -55,18 +53,6 @@ struct SortedTable: Sendable {
         }
         spans.append(span)
     }
-
-    /// The same entries, for another database.
-    func moved(to db: Database) -> SortedTable {
-        var copy = self
-        copy.db = db
-        copy.isMoved = true
-        return copy
-    }
-
-    /// Tables with the same identity hold the same entries: they share a store, and a table copies its store
-    /// before adding to one it shares (their orders may differ, until `sorted`).
-    var entriesIdentity: ObjectIdentifier { ObjectIdentifier(store) }
 
     func sorted() -> SortedTable {
         guard !ordered else { return self }
