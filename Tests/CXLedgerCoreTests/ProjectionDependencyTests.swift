@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import CXLedgerCore
 @testable import LMDB
 
 // Proofs for projections that read another's tables (customer-history and at-risk read repeat-incidents'
-// `holds`): the host's order, rebinding after a dependency's rebuild, catching up after it at open, and the
-// feed itself. Helpers are prefixed `dependencyFixture`.
+// `holds`): the host's order, rebuilding dependents with their dependency (on request, at open, and one rebuild at
+// a time), queries without the dependency, and the feed itself. Helpers are prefixed `dependencyFixture`.
 
 /// Appends a story in which customer `customer` gets repeat links suggested, confirmed and withdrawn, with
 /// `tag` keeping its case ids apart from other stories'. Returns the customer's expected repeat incidents.
@@ -44,6 +45,15 @@ func dependencyFixtureCounts(_ l: ProjectionFixtureLedger, _ customer: String) t
     let risk = try l.log.read { txn in try l.host.projection(AtRiskProjection.self).entry(customer, in: txn) }
     let reason = risk?["reasons"]?.arrayValue?.first { $0["signal"] == "repeat_incidents" }
     return (history, reason?["count"])
+}
+
+/// A projection no host here is given.
+struct DependencyFixtureUnknownProjection: Projection {
+    static let name = "unknown-to-the-host"
+    static let version = 1
+    static let tableNames: [String] = []
+    init(tables: ProjectionTables) {}
+    func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {}
 }
 
 @Suite("Projections reading another projection's tables")
@@ -87,34 +97,31 @@ struct ProjectionDependencyTests {
         // (6) changes nothing it held.
         #expect(changes.keys.sorted() == [3, 4, 5, 8])
         #expect(changes[3] == RepeatLinker.HoldChange(caseId: "s-b", customerId: "x", holds: true))
+        #expect(changes[4] == RepeatLinker.HoldChange(caseId: "s-c", customerId: "x", holds: true))
         #expect(changes[5] == RepeatLinker.HoldChange(caseId: "s-c", customerId: "x", holds: false))
         #expect(changes[8] == RepeatLinker.HoldChange(caseId: "s-d", customerId: "x", holds: true))
 
         // A damaged entry is reported, naming where, rather than read.
         try l.log.environment.write { txn in try txn.put(repeats.holds.db, key: BigEndianKey(3), value: [1, 0xFF]) }
-        #expect(throws: LedgerError.self) {
+        let error = #expect(throws: LedgerError.self) {
             try l.log.read { txn in try repeats.holds.change(at: 3, of: .caseOpened, in: txn) }
         }
-        do {
-            _ = try l.log.read { txn in try repeats.holds.change(at: 3, of: .caseOpened, in: txn) }
-        } catch let error as LedgerError {
-            #expect(error.code == .invalidEvent && error.message.contains("position 3"))
-        }
+        #expect(error?.code == .invalidEvent && error?.message.contains("position 3") == true)
         // Types that cannot change a hold are not looked up.
         #expect(try l.log.read { txn in try repeats.holds.change(at: 3, of: .interactionRecorded, in: txn) } == nil)
     }
 
-    @Test("after repeat-incidents is rebuilt alone, the live customer-history and at-risk count from its new generation")
-    func dependentsFollowARebuiltDependency() throws {
+    @Test("rebuilding repeat-incidents rebuilds customer-history and at-risk with it, and appends then reach all three")
+    func dependentsRebuiltWithTheirDependency() throws {
         let rebuilt = try ProjectionFixtureLedger(salt: 3)
         let reference = try ProjectionFixtureLedger(salt: 3)
         for l in [rebuilt, reference] { try dependencyFixtureStory(l, customer: "x", tag: "one") }
-        let old = try #require(try rebuilt.host.status(of: RepeatIncidentsProjection.name))
+        let before = try rebuilt.host.types.map { try #require(try rebuilt.host.status(of: $0.name)) }
         try rebuilt.host.rebuild(RepeatIncidentsProjection.self)
-        #expect(try rebuilt.host.status(of: RepeatIncidentsProjection.name)?.generation == old.generation + 1)
-        // The old generation is gone: reading it (as a dependent bound to it would) is impossible.
-        #expect(rebuildFixtureGenerationNames(RepeatIncidentsProjection.self, old.generation)
-            .isDisjoint(with: try rebuildFixtureDatabaseNames(rebuilt.log)))
+        for old in before {
+            let expected = old.name == OpenCasesProjection.name ? old.generation : old.generation + 1
+            #expect(try rebuilt.host.status(of: old.name)?.generation == expected, "\(old.name)")
+        }
         for l in [rebuilt, reference] { try dependencyFixtureStory(l, customer: "x", tag: "two") }
         // The second story's cases also repeat the first's; whatever the count, both ledgers agree on it.
         let counts = try dependencyFixtureCounts(rebuilt, "x"), expected = try dependencyFixtureCounts(reference, "x")
@@ -122,10 +129,49 @@ struct ProjectionDependencyTests {
         #expect((counts.history?.intValue ?? 0) > 2 && counts.atRisk == counts.history)
         #expect(try rebuilt.projectionTableContents() == reference.projectionTableContents())
         #expect(try rebuildFixtureCheckAll(rebuilt.host) == [:])
+        // A projection this host does not maintain is refused, not skipped.
+        #expect(throws: LedgerError.self) { try rebuilt.host.rebuild(DependencyFixtureUnknownProjection.self) }
     }
 
-    @Test("a dependent that lags is caught up after its stale dependency is rebuilt at open, from the new generation")
-    func laggingDependentAfterStaleDependency() throws {
+    @Test("rebuilds and checks asked for at once take turns, and leave every projection as a fresh rebuild would")
+    func rebuildsTakeTurns() throws {
+        let l = try ProjectionFixtureLedger(salt: 9)
+        try rebuildFixtureAppendHistory(l.log, events: 2_000, seed: 5)
+        let host = l.host
+        let failures = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for type in [RepeatIncidentsProjection.self, CustomerHistoryProjection.self, AtRiskProjection.self] as [any Projection.Type] {
+            for check in [false, true] {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    do {
+                        if check {
+                            let found = try host.check(type, chunk: 300)
+                            if !found.isEmpty { failures.withLock { $0.append("\(type.name): \(found)") } }
+                        } else {
+                            try host.rebuild(type, chunk: 300)
+                        }
+                    } catch {
+                        failures.withLock { $0.append("\(type.name): \(error)") }
+                    }
+                }
+            }
+        }
+        try l.log.append([rebuildFixtureOutsider("cust-while-rebuilding", 1)])
+        #expect(group.wait(timeout: .now() + 120) == .success)
+        #expect(failures.withLock { $0 } == [])
+        #expect(try rebuildFixtureCheckAll(host) == [:])
+        let names = try rebuildFixtureDatabaseNames(l.log)
+        for type in host.types {
+            let live = try #require(try host.status(of: type.name)).generation
+            // Only the live generation is left.
+            for g in 0..<live { #expect(rebuildFixtureGenerationNames(type, g).isDisjoint(with: names), "\(type.name) \(g)") }
+        }
+    }
+
+    @Test("a stale dependency at open is rebuilt with its dependents, lagging ones included")
+    func staleDependencyRebuildsDependents() throws {
         let dir = FixtureDirectory("dependency-lag")
         let path = dir.sub("data")
         let reference = try ProjectionFixtureLedger(salt: 5)
@@ -133,7 +179,7 @@ struct ProjectionDependencyTests {
         try dependencyFixtureStory(reference, customer: "x", tag: "two")
         let events = try dependencyFixturePosted(reference)
         let half = events.count / 2
-        try rebuildFixtureSession(path) { (log, host) throws in
+        let before = try rebuildFixtureSession(path) { (log, host) throws -> [String: Int] in
             try log.append(Array(events[..<half]))
             // Appended without the projections: every one of them lags, with repeat links in what it lacks.
             log.setObserver(nil)
@@ -143,10 +189,16 @@ struct ProjectionDependencyTests {
             older.version -= 1
             let stale = older
             try log.environment.write { txn in try host.writeStatus(stale, in: txn) }
+            return try Dictionary(uniqueKeysWithValues: host.types.map { ($0.name, try #require(try host.status(of: $0.name)).generation) })
         }
         try rebuildFixtureSession(path) { (log, host) throws in
             #expect(try host.staleProjections() == [])
-            for type in host.types { #expect(try host.status(of: type.name)?.checkpoint == events.count, "\(type.name)") }
+            for type in host.types {
+                let status = try #require(try host.status(of: type.name))
+                #expect(status.checkpoint == events.count, "\(type.name)")
+                // open-cases caught up in place; the others were rebuilt.
+                #expect(status.generation == before[type.name]! + (type.name == OpenCasesProjection.name ? 0 : 1), "\(type.name)")
+            }
             #expect(try projectionFixtureTableContents(host, log) == reference.projectionTableContents())
             #expect(try rebuildFixtureCheckAll(host) == [:])
         }

@@ -123,11 +123,11 @@ final class RebuildFixtureObservations: Sendable {
 
 @Suite("Projection rebuild, check and versions")
 struct ProjectionRebuildTests {
-    @Test("rebuilding each projection, then all at once, matches the live one, advances the generation and drops the old one")
+    @Test("rebuilding each projection (with those depending on it), then all at once, matches the live one, advances the generation and drops the old one")
     func rebuildEachAndAll() throws {
         let dir = FixtureDirectory("rebuild-each")
         let path = dir.sub("data")
-        try rebuildFixtureSession(path) { (log, host) throws in
+        let final = try rebuildFixtureSession(path) { (log, host) throws -> [String: Int] in
             let cases = try rebuildFixtureAppendHistory(log, events: 3_000)
             let head = try log.head().position
             #expect(head == 3_000)
@@ -143,6 +143,9 @@ struct ProjectionRebuildTests {
                 #expect(old.version == type.version)
                 #expect(old.checkpoint == head)
                 try host.rebuild(type, chunk: 500)
+                // Those reading its tables are rebuilt with it.
+                let rebuilt = [type.name] + host.types.filter { ProjectionHost.depends($0, on: [type]) }.map { $0.name }
+                #expect(rebuilt.count == (type.name == RepeatIncidentsProjection.name ? 3 : 1), "\(type.name)")
                 let new = try #require(try host.status(of: type.name))
                 #expect(new.generation == old.generation + 1, "\(type.name)")
                 #expect(new.checkpoint == head, "\(type.name)")
@@ -152,10 +155,14 @@ struct ProjectionRebuildTests {
                         "\(type.name): the old generation's databases remain")
                 #expect(rebuildFixtureGenerationNames(type, new.generation).isSubset(of: names))
                 // The other projections are untouched.
-                for other in host.types where other.name != type.name {
+                for other in host.types where !rebuilt.contains(other.name) {
                     #expect(try host.status(of: other.name)?.generation == generationsSeen[other.name], "\(other.name)")
                 }
-                generationsSeen[type.name] = new.generation
+                for name in rebuilt {
+                    let status = try #require(try host.status(of: name))
+                    #expect(status.generation == generationsSeen[name]! + 1, "\(name)")
+                    generationsSeen[name] = status.generation
+                }
                 #expect(try host.check(type) == [], "\(type.name)")
                 #expect(try rebuildFixtureAnswers(log, host, cases: cases) == before, "\(type.name)")
                 #expect(host.rebuildsInProgress().isEmpty)
@@ -183,10 +190,12 @@ struct ProjectionRebuildTests {
             let timeline = try log.read { txn in try history.history("cust-after-rebuild", from: log, in: txn) }?["timeline"]?.arrayValue
             #expect(timeline?.count == 1)
             #expect(try rebuildFixtureCheckAll(host) == [:])
+            return try Dictionary(uniqueKeysWithValues: host.types.map { ($0.name, try #require(try host.status(of: $0.name)).generation) })
         }
         // The rebuilt generations are the ones a later open finds.
         try rebuildFixtureSession(path) { (log, host) throws in
-            for type in host.types { #expect(try host.status(of: type.name)?.generation == 3, "\(type.name)") }
+            #expect(final[OpenCasesProjection.name] == 3 && final[CustomerHistoryProjection.name] == 4)
+            for type in host.types { #expect(try host.status(of: type.name)?.generation == final[type.name], "\(type.name)") }
             #expect(try rebuildFixtureCheckAll(host) == [:])
         }
     }
@@ -482,7 +491,12 @@ struct ProjectionRebuildTests {
             return try #require(try host.status(of: RepeatIncidentsProjection.name))
         }
         try rebuildFixtureSession(path, readOnly: true) { (log, host) throws in
-            #expect(try host.staleProjections() == [RepeatIncidentsProjection.name])
+            // Its dependents too: a writable open rebuilds them with it.
+            #expect(try host.staleProjections() == [RepeatIncidentsProjection.name, CustomerHistoryProjection.name,
+                                                    AtRiskProjection.name])
+            // Queries still answer from the stored tables.
+            let history = try host.projection(CustomerHistoryProjection.self)
+            #expect(try log.read { txn in try history.history("cust-1", from: log, in: txn) } != nil)
             // Nothing was rebuilt: the stored entry is as written.
             #expect(try host.status(of: RepeatIncidentsProjection.name) == stored)
             // The other projections still answer.

@@ -26,12 +26,13 @@ public struct AtRiskProjection: Projection {
 
     let customers: Database
     let ranking: Database
-    let holds: RepeatHoldLog
+    /// Nil when bound for queries only (see `Projection.dependencies`).
+    let holds: RepeatHoldLog?
 
     public init(tables: ProjectionTables) {
         customers = tables["customers"]
         ranking = tables["ranking"]
-        holds = RepeatHoldLog(tables.of(RepeatIncidentsProjection.self)["holds"])
+        holds = tables.of(RepeatIncidentsProjection.self).map { RepeatHoldLog($0["holds"]) }
     }
 
     /// The signals of one customer.
@@ -123,7 +124,7 @@ public struct AtRiskProjection: Projection {
     // MARK: Apply
 
     public func apply(_ event: RecordedEvent, in txn: borrowing WriteTransaction) throws {
-        if let change = try holds.change(at: event.position, of: event.type, in: txn) {
+        if let change = try RepeatHoldLog.change(at: event.position, of: event.type, in: holds, for: Self.name, txn) {
             try update(change.customerId, in: txn) { $0.repeatIncidents += change.holds ? 1 : -1 }
         }
         guard let customer = event.customerId else { return }

@@ -11,8 +11,7 @@
 /// Thread safety (why each fold's `@unchecked Sendable` is sound): a fold belongs to one share of one rebuild
 /// (see `FoldPartition`) and folds on that share's one thread: the rebuild's own, or a `BulkFoldThread` the
 /// rebuild waits for before it reads any table. Once all folding is over, two threads build the tables, possibly
-/// of the same fold at once: building only reads the folded state, but for the repeat-incident rule's tables,
-/// built once for all three projections under a lock.
+/// of the same fold at once: building only reads the folded state.
 protocol BulkFold: AnyObject, Sendable {
     /// The last position folded in. Events at or before it are skipped, so no event is ever counted twice.
     var position: Int { get set }
@@ -40,8 +39,8 @@ struct FoldNumbers {
 }
 
 /// What the bulk folds of one share of a rebuild (see `FoldPartition`) have in common: the numbering of its
-/// customers and cases, and the repeat-incident rule, which three projections embed, folded once and written into
-/// each one's tables.
+/// customers and cases, and the repeat-incident rule, folded once for repeat-incidents (whose tables it becomes) and
+/// for the folds counting its hold changes (customer-history, at-risk), even when repeat-incidents is not rebuilt.
 final class BulkFoldShared: @unchecked Sendable {
     // @unchecked: as the folds themselves (see `BulkFold`); folds are made on the rebuild's own thread.
     /// How many cases the share may hold, so folds keyed by case make their tables that large at once: grown by

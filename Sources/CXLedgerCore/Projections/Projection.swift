@@ -10,9 +10,10 @@ public protocol Projection: Sendable {
     static var version: Int { get }
     /// The databases it owns; the host gives each generation its own set.
     static var tableNames: [String] { get }
-    /// Projections whose tables it reads while folding (through `tables.of(_:)`). The host folds each of them
-    /// into a transaction before it, and rebuilds or checks it against their live generation (or the one
-    /// rebuilt beside it), so what a dependency derives from the log is derived and stored once.
+    /// Projections whose tables it reads while folding (through `tables.of(_:)`), so what a dependency derives
+    /// from the log is derived and stored once. The host folds each of them into a transaction before it,
+    /// rebuilds it whenever it rebuilds one of them (a dependency of another version may mean something else),
+    /// and checks it against their live generation. Queries get only the projection's own tables.
     static var dependencies: [any Projection.Type] { get }
 
     /// Binds the projection to one generation's databases.
@@ -54,12 +55,9 @@ public struct ProjectionTables: Sendable {
         return db
     }
 
-    /// The tables of `dependency`, which the projection must list in `dependencies`.
-    public func of(_ dependency: any Projection.Type) -> ProjectionTables {
-        guard let tables = dependencies[dependency.name] else {
-            preconditionFailure("projection \(dependency.name) is not a declared dependency")
-        }
-        return tables
+    /// The tables of `dependency`, one of the projection's `dependencies`; nil when it is bound for queries only.
+    public func of(_ dependency: any Projection.Type) -> ProjectionTables? {
+        dependencies[dependency.name]
     }
 
     public var all: [Database] { databases.keys.sorted().map { databases[$0]! } }

@@ -13,12 +13,13 @@ extension ProjectionHost {
     }
 
     /// Rebuilds several projections in one pass over the log (each event is decoded once) and
-    /// swaps them all in the same transaction.
+    /// swaps them all in the same transaction. The projections depending on one of them are rebuilt with them.
     public func rebuild(_ requested: [any Projection.Type], chunk: Int = 10_000,
                         progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws {
-        // Dependencies first, so a projection folding in place reads what they stored for the same event.
-        let types = inHostOrder(requested)
+        let types = try rebuildSet(requested)
         guard !types.isEmpty else { return }
+        rebuildLock.lock()
+        defer { rebuildLock.unlock() }
         let label = types.count == 1 ? types[0].name : types.map { $0.name }.joined(separator: "+")
         let started = Date()
         // Finished or failed, the rebuild is no longer in progress.
@@ -26,7 +27,8 @@ extension ProjectionHost {
         let current = try types.map { try status(of: $0.name) }
         let generations = current.map { ($0?.generation ?? 0) + 1 }
         // A dependency rebuilt too is read in its new generation; any other in its live one, which appends keep
-        // at the head, so events folded in place after the fold in memory find what it stored for them.
+        // at the head, so events folded in place after the fold in memory find what it stored for them (and which
+        // no other rebuild drops meanwhile: they take turns).
         let rebuiltGenerations = Dictionary(uniqueKeysWithValues: zip(types.map { $0.name }, generations))
         let instances: [any Projection] = try log.environment.write { txn in
             try zip(types, generations).map { type, generation in
@@ -67,24 +69,22 @@ extension ProjectionHost {
             // The chunk, the final catch-up and the swap run as one job on the writer thread, so no
             // append can slip in between the last folded event and the swap.
             let (reached, head, swapped) = try log.environment.onWriterSync { () -> (Int, Int, Bool) in
-                // With the swap, the live projections not rebuilt that read a rebuilt one, bound to its new generation.
-                let (reached, head, rebound) = try self.log.environment.performWrite { txn -> (Int, Int, [LiveBinding]?) in
+                let (reached, head, swapped) = try self.log.environment.performWrite { txn -> (Int, Int, Bool) in
                     let reached = try self.foldChunk(instances, from: start, limit: chunk, in: txn)
                     let head = try self.log.readHead(txn).position
-                    guard reached >= head else { return (reached, head, nil) }
+                    guard reached >= head else { return (reached, head, false) }
                     for (type, generation) in zip(types, generations) {
                         try self.writeStatus(ProjectionStatus(name: type.name, version: type.version,
                                                               generation: generation, checkpoint: head), in: txn)
                     }
-                    return (reached, head, try self.rebindDependents(of: types, to: rebuiltGenerations, in: txn))
+                    return (reached, head, true)
                 }
-                if let rebound {
+                if swapped {
                     for (type, (instance, generation)) in zip(types, zip(instances, generations)) {
                         self.setLive(instance, named: type.name, generation: generation)
                     }
-                    for b in rebound { self.setLive(b.instance, named: b.name, generation: b.generation) }
                 }
-                return (reached, head, rebound != nil)
+                return (reached, head, swapped)
             }
             let report = RebuildProgress(name: label, applied: reached, total: head,
                                          seconds: Date().timeIntervalSince(started), finished: swapped)
@@ -98,30 +98,20 @@ extension ProjectionHost {
         }
     }
 
-    /// A projection instance to make live, with the generation it writes.
-    struct LiveBinding {
-        let name: String
-        let instance: any Projection
-        let generation: Int
-    }
-
-    /// `types` in the order the host applies projections in, each after its dependencies.
-    private func inHostOrder(_ types: [any Projection.Type]) -> [any Projection.Type] {
-        self.types.filter { type in types.contains { $0.name == type.name } }
-    }
-
-    /// The live projections outside `rebuilt` that depend on one of them, bound (in `txn`, which swaps in the new
-    /// generations) to `generations`: the old generations are dropped once the swap is over.
-    private func rebindDependents(of rebuilt: [any Projection.Type], to generations: [String: Int],
-                                  in txn: borrowing WriteTransaction) throws -> [LiveBinding] {
-        var out: [LiveBinding] = []
-        for type in types where !rebuilt.contains(where: { $0.name == type.name }) {
-            guard type.dependencies.contains(where: { generations[$0.name] != nil }),
-                  let status = try status(of: type.name, in: txn) else { continue }
-            let tables = try self.tables(for: type, generation: status.generation, in: txn, dependencyGenerations: generations)
-            out.append(LiveBinding(name: type.name, instance: type.init(tables: tables), generation: status.generation))
+    /// `requested` with every projection depending on one of them, in the order the host applies them (each
+    /// after its dependencies, so one folding in place reads what they stored for the same event).
+    private func rebuildSet(_ requested: [any Projection.Type]) throws -> [any Projection.Type] {
+        var set: [any Projection.Type] = []
+        for type in requested {
+            guard let known = types.first(where: { $0.name == type.name }) else {
+                throw LedgerError(code: .notFound, message: "projection \(type.name) is not maintained here", field: "projection")
+            }
+            set.append(known)
         }
-        return out
+        for type in types where !set.contains(where: { $0.name == type.name }) && Self.depends(type, on: set) {
+            set.append(type)
+        }
+        return types.filter { type in set.contains { $0.name == type.name } }
     }
 
     /// Folds positions 1 through `head` into the bulk folds of `projections`, in memory, shared out by customer
@@ -258,6 +248,8 @@ extension ProjectionHost {
     /// (empty when they agree). The scratch databases are dropped afterwards.
     public func check(_ type: any Projection.Type, chunk: Int = 10_000, maxListed: Int = 100,
                       progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws -> [String] {
+        rebuildLock.lock()
+        defer { rebuildLock.unlock() }
         let name = type.name
         let started = Date()
         // Generation 0 is never live, so it serves as scratch space.
