@@ -81,6 +81,32 @@ struct TimelineRunTests {
         #expect(try l.host.check(CustomerHistoryProjection.self) == [])
     }
 
+    @Test("one transaction's events fill a stored run and the next ones whole, as one by one would")
+    func oneTransactionAcrossRuns() throws {
+        let run = CustomerHistoryProjection.timelineRun
+        let together = try ProjectionFixtureLedger(salt: 1), oneByOne = try ProjectionFixtureLedger(salt: 1)
+        // A stored run of 10 first, then 2×64+5 events for two customers in one batch (one by one for the other).
+        for l in [together, oneByOne] { _ = try appendInteractions(l, "ada", 10) }
+        var batch: [ProposedEvent] = []
+        for i in 0..<(2 * run + 5) {
+            for customer in ["ada", "bob"] where customer == "ada" || i % 2 == 0 {
+                batch.append(try EventValidator.validate([
+                    "id": .string(together.nextId()), "type": "interaction.recorded", "customerId": .string(customer),
+                    "occurredAt": "2026-01-02T00:00:00Z",
+                    "data": ["channel": "chat", "direction": "inbound", "public": .bool(i % 5 == 0), "summary": .string("n \(i)")],
+                ]))
+            }
+        }
+        try together.log.append(batch)
+        for event in batch { try oneByOne.log.append([event]) }
+        #expect(try runs(together, "ada").map(\.positions.count) == [run, run, 15])
+        #expect(try runs(together, "ada").map(\.positions) == runs(oneByOne, "ada").map(\.positions))
+        #expect(try runs(together, "bob").map(\.first) == runs(oneByOne, "bob").map(\.first))
+        #expect(try together.projectionTableContents() == oneByOne.projectionTableContents())
+        #expect(try together.history("ada")?["counters"]?["publicComplaints"] == 27)
+        #expect(try together.host.check(CustomerHistoryProjection.self) == [])
+    }
+
     @Test("a run that is not whole positions is reported, not read")
     func damagedRun() throws {
         let l = try ProjectionFixtureLedger()
