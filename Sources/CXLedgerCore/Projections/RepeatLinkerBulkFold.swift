@@ -169,20 +169,33 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
     private func keysTable(_ linker: RepeatLinker) -> SortedTable {
         // A candidate key is its group's prefix, then the opening position, and each group keeps its cases in
         // opening order; no group's prefix extends another's. So only the groups are sorted, not every key
-        // (sorting every key was a third of the table builders' time); `sorted()` below checks the order.
+        // (sorting every key was a third of the table builders' time); `sorted()` below checks the order. Each key
+        // is written straight into the table from the group's prefix: made as arrays of their own, the keys took
+        // as long as all the other tables of the rule together.
         let numbers = entries.numbers
-        var order = groups.values.compactMap { cases -> (prefix: [UInt8], cases: [(position: Int, caseId: String, caseNumber: Int)])? in
+        let sortedGroups = groups.values.compactMap { cases -> (prefix: [UInt8], cases: [(position: Int, caseId: String, caseNumber: Int)])? in
             guard let first = cases.first, let e = entries[first.caseNumber]?.entry else { return nil }
             return (RepeatLinker.categoryPrefix(e.customerId, e.category), cases)
         }
         .sorted { bytesPrecede($0.prefix, $1.prefix) }
-        .flatMap { $0.cases.map(\.caseNumber) }
-        // Every opened case is in a group; were one not, the keys are taken in any order and sorted whole.
-        if order.count != numbers.count { order = numbers }
-        var keys = SortedTable(linker.keys, capacity: order.count + later.count)
-        for n in order {
-            let e = entries[n]!.entry
-            keys.add(RepeatLinker.candidateKey(e, ids.cases[n].string), RepeatLinker.candidateValue(e))
+        var keys = SortedTable(linker.keys, capacity: numbers.count + later.count)
+        if sortedGroups.reduce(0, { $0 + $1.cases.count }) == numbers.count {
+            for group in sortedGroups {
+                for c in group.cases {
+                    let e = entries[c.caseNumber]!.entry
+                    keys.add(key: { key in
+                        key.append(contentsOf: group.prefix)
+                        withUnsafeBytes(of: UInt64(max(0, e.openedPosition)).bigEndian) { key.append(contentsOf: $0) }
+                        ids.cases[c.caseNumber].withBytes { key.append(contentsOf: $0) }
+                    }, RepeatLinker.candidateValue(e))
+                }
+            }
+        } else {
+            // Every opened case is in a group; were one not, the keys are taken in any order and sorted whole.
+            for n in numbers {
+                let e = entries[n]!.entry
+                keys.add(RepeatLinker.candidateKey(e, ids.cases[n].string), RepeatLinker.candidateValue(e))
+            }
         }
         for k in later.sorted(by: bytesPrecede) { keys.add(k, []) }
         return keys.sorted()
