@@ -30,6 +30,21 @@ import Testing
         for key in ["p50Ms", "p99Ms", "maxMs", "seconds"] { #expect(result[key]?.doubleValue != nil, "\(key)") }
     }
 
+    @Test("rebuild reports the median of its runs over one generated log, with every run's figure",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
+    func rebuildReportsTheMedianRun() throws {
+        let scratch = HarnessDirectory("bench-rebuild")
+        let result = try Self.figures(["rebuild", "--events", "3000", "--runs", "3", "--json"], in: scratch)
+        #expect(result["scenario"] == "rebuild" && result["events"] == 3000 && result["errors"] == 0)
+        let runs = (result["runsEventsPerSecond"]?.arrayValue ?? []).compactMap { $0.doubleValue }
+        #expect(runs.count == 3 && result["runs"] == 3)
+        let reported = try #require(result["eventsPerSecond"]?.doubleValue)
+        // Rounded separately from the median run's own figure.
+        #expect(abs(reported - runs.sorted()[1]) <= 1, "\(reported) against \(runs)")
+        let refused = try Harness.run("cxledger-bench", ["rebuild", "--events", "10", "--runs", "0"], scratch: scratch.path)
+        #expect(refused.status != 0 && refused.output.contains("--runs must be at least 1"), "\(refused.output)")
+    }
+
     @Test("rebuild --data refuses a directory a server holds, naming its socket, and leaves it alone",
           .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench and cxledger (swift build)"))
     func rebuildRespectsAHeldDirectory() async throws {
