@@ -138,7 +138,7 @@ public final class EventLog: Sendable {
         var plannedIds: [UTF8Key: Int] = [:]
         for (index, event) in events.enumerated() {
             do {
-                let idKey = UTF8Key(event.id), streamKey = UTF8Key(event.stream)
+                let idKey = event.idKey, streamKey = event.streamKey
                 if let earlier = plannedIds[idKey] {
                     guard CanonicalJSON.encode(events[plan[earlier].index].content) == CanonicalJSON.encode(event.content) else {
                         throw LedgerError(code: .idConflict,
@@ -159,8 +159,7 @@ public final class EventLog: Sendable {
                                       field: "expectedVersion")
                 }
                 var nextState: CaseState?
-                if let caseId = event.caseId {
-                    let caseKey = UTF8Key(caseId)
+                if let caseId = event.caseId, let caseKey = event.caseKey {
                     let state = try cases[caseKey] ?? caseState(caseId, in: txn)
                     let next = try CaseLifecycle.next(after: event, from: state) { id in
                         try cases[UTF8Key(id)] != nil || self.caseState(id, in: txn) != nil

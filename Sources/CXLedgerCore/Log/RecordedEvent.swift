@@ -89,13 +89,17 @@ public struct RecordedEvent: Sendable {
 
     /// `caseId` keyed by its bytes, for the bulk folds (see `UTF8Key`).
     var caseKey: UTF8Key? {
-        if case .decoded(let d) = source, d.keysPrepared { return d.caseKey }
-        return caseId.map(UTF8Key.init)
+        switch source {
+        case .appended(let e): return e.caseKey
+        case .decoded(let d): return d.keysPrepared ? d.caseKey : caseId.map(UTF8Key.init)
+        }
     }
     /// `customerId` keyed by its bytes, for the bulk folds.
     var customerKey: UTF8Key? {
-        if case .decoded(let d) = source, d.keysPrepared { return d.customerKey }
-        return customerId.map(UTF8Key.init)
+        switch source {
+        case .appended(let e): return e.customerKey
+        case .decoded(let d): return d.keysPrepared ? d.customerKey : customerId.map(UTF8Key.init)
+        }
     }
     /// `customerKey`'s spread, read without copying the event (see `FoldPartition`).
     var customerSpread: UInt64? {
