@@ -103,6 +103,36 @@ private func canonicalNumber(_ d: Double) -> String {
         #expect(String(decoding: out, as: UTF8.self) == "\"a\\\"b\\\\c/\u{7F}\\b\\f\\n\\r\\t\\u0000\\u001fé😂\"")
     }
 
+    @Test("strings are escaped as a byte-at-a-time reference does, across word boundaries and non-ASCII runs")
+    func stringEscapesMatchAReference() {
+        func reference(_ s: String) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for c in s.utf8 {
+                switch c {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x08: out += Array("\\b".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0C: out += Array("\\f".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0..<0x20: out += Array(String(format: "\\u%04x", Int(c)).utf8)
+                default: out.append(c)
+                }
+            }
+            return out + [0x22]
+        }
+        let pieces = ["a", "plain text ", "\"", "\\", "\u{7F}", "/", "é", "日本語", "😀", "\u{0}", "\u{1F}", "\n", "\t", "\u{8}",
+                      "\u{C}", "\r", "0123456789abcdef"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let s = (0..<Int.random(in: 0...24, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var out: [UInt8] = []
+            CanonicalJSON.encodeString(s, into: &out)
+            #expect(out == reference(s), "\(s.debugDescription)")
+        }
+    }
+
     @Test func keysSortByUTF16CodeUnits() {
         // U+FFFD sorts after U+1F602 in UTF-16 (0xFFFD > 0xD83D) though before it by code point.
         let keys = ["\u{FFFD}", "\u{1F602}", "\u{E000}", "\u{D7FF}", "z", "", "aa", "a", "\u{10000}", "\u{EFFF}"]
