@@ -32,11 +32,10 @@ public struct RepeatHoldLog: Sendable {
         try txn.put(db, key: BigEndianKey(position), value: Self.value(change))
     }
 
-    /// The change the event at `position` (of `type`) caused, or nil, for `projection` folding it with `log`: nil
-    /// when it was bound for queries only, which must not fold.
+    /// The change the event at `position` (of `type`) caused, or nil, for `projection` folding it with `log`, which
+    /// is nil when `projection` was bound for queries only: such an instance must not fold.
     static func change(at position: Int, of type: EventType, in log: RepeatHoldLog?, for projection: String,
                        _ txn: borrowing some ReadableTransaction & ~Copyable) throws -> RepeatLinker.HoldChange? {
-        guard mayChange(type) else { return nil }
         guard let log else {
             throw LedgerError(code: .unavailable, message: "\(projection) was opened for queries only and cannot fold events")
         }

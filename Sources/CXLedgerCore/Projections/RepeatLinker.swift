@@ -100,8 +100,15 @@ public struct RepeatLinker: Sendable {
 
     static func candidateKey(_ e: Entry, _ caseId: String) -> [UInt8] {
         var k = categoryPrefix(e.customerId, e.category)
-        withUnsafeBytes(of: UInt64(max(0, e.openedPosition)).bigEndian) { k.append(contentsOf: $0) }
-        return k + Array(caseId.utf8)
+        var caseId = caseId
+        caseId.withUTF8 { appendCandidateKeyTail(e.openedPosition, UnsafeRawBufferPointer($0), to: &k) }
+        return k
+    }
+
+    /// What follows the category prefix in a candidate key: the opening position, then the case id.
+    static func appendCandidateKeyTail(_ openedPosition: Int, _ caseId: UnsafeRawBufferPointer, to key: inout [UInt8]) {
+        withUnsafeBytes(of: UInt64(max(0, openedPosition)).bigEndian) { key.append(contentsOf: $0) }
+        key.append(contentsOf: caseId)
     }
 
     /// The candidate key's value: the closing time, or nothing while the case is not closed.

@@ -1,4 +1,3 @@
-import Foundation
 import LMDB
 
 /// `RepeatLinker`'s rule folded in memory for a rebuild: same suggestions, confirmations and hold changes,
@@ -185,8 +184,7 @@ final class RepeatLinkerBulkFold: @unchecked Sendable {
                     let e = entries[c.caseNumber]!.entry
                     keys.add(key: { key in
                         key.append(contentsOf: group.prefix)
-                        withUnsafeBytes(of: UInt64(max(0, e.openedPosition)).bigEndian) { key.append(contentsOf: $0) }
-                        ids.cases[c.caseNumber].withBytes { key.append(contentsOf: $0) }
+                        ids.cases[c.caseNumber].withBytes { RepeatLinker.appendCandidateKeyTail(e.openedPosition, $0, to: &key) }
                     }, RepeatLinker.candidateValue(e))
                 }
             }
