@@ -159,7 +159,7 @@ struct ProjectionDeterminismTests {
         let once = try folded([events[...]])
         let again = try folded([events[..<900], events[400..<1_200], events[...]])
         #expect(once == again)
-        #expect(once.count > 1_000)
+        #expect(once.count > 500)  // not trivially equal: the tables hold that many entries
     }
 
     @Test func theGeneratorIsDeterministic() throws {

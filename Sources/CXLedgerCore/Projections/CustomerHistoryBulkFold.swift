@@ -11,8 +11,8 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     private let ids: FoldIdentifiers
     /// By customer number.
     private var records = DenseMap<CustomerHistoryProjection.Record>()
-    /// By case number: the number of the customer it was opened for, and whether it is closed (the `02` keys).
-    private var caseOwners: DenseMap<(customer: Int, closed: Bool)>
+    /// By case number: the number of the customer it was opened for.
+    private var caseOwners: DenseMap<Int>
     /// The timeline as folded: each event's customer number and position, in position order. Appended to one
     /// array rather than an array per customer, whose ends were a cache miss for nearly every event; ordered by
     /// customer when the table is built.
@@ -52,16 +52,15 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
             update(customer) { $0.publicComplaints += 1 }
         case .caseOpened:
             guard let caseNumber = numbers.caseNumber else { return }
-            caseOwners[caseNumber] = (customer, false)
+            caseOwners[caseNumber] = customer
             update(customer) { $0.casesOpen += 1 }
         case .caseEscalated:
             update(customer) { $0.escalations += 1 }
         case .caseCloseoutDisputed:
             update(customer) { $0.disputedCloseouts += 1 }
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
-            guard let caseNumber = numbers.caseNumber, let owner = caseOwners[caseNumber]?.customer else { return }
+            guard let caseNumber = numbers.caseNumber, let owner = caseOwners[caseNumber] else { return }
             let closing = event.type != .caseReopened
-            caseOwners.updateIfPresent(caseNumber) { $0.closed = closing }
             update(owner) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
@@ -82,16 +81,10 @@ final class CustomerHistoryBulkFold: BulkFold, @unchecked Sendable {
     }
 
     private func customersTable() -> SortedTable {
-        // `01` ‖ customerId sorts before every `02` ‖ caseId.
-        let customers = records.numbers, cases = caseOwners.numbers
-        var table = SortedTable(projection.customers, capacity: customers.count + cases.count)
+        let customers = records.numbers
+        var table = SortedTable(projection.customers, capacity: customers.count)
         for n in ids.customersInKeyOrder(customers) {
             table.add(CustomerHistoryProjection.customerKey(ids.customers[n].bytes), records[n]!.encoded())
-        }
-        for n in ids.casesInKeyOrder(cases) {
-            let owner = caseOwners[n]!
-            table.add(CustomerHistoryProjection.caseKey(ids.cases[n].bytes),
-                      CustomerHistoryProjection.caseValue(ids.customers[owner.customer].string, closed: owner.closed))
         }
         return table.sorted()
     }

@@ -4,20 +4,22 @@ import LMDB
 /// about them, newest first.
 ///
 /// Tables:
-/// - `customers`: `01` ‖ customerId → profile and counters; `02` ‖ caseId → the case's customer and whether it is closed.
+/// - `customers`: `01` ‖ customerId → profile and counters.
 /// - `timeline`: customerId ‖ 00 ‖ first position (big-endian) → up to `timelineRun` positions (8 bytes each,
 ///   big-endian, ascending), the customer's events from the first on. An index into the log: a page of the
 ///   timeline reads its events from the log. A copy of each event's fields here made the table six times larger
 ///   and, since a commit touches about one leaf per customer, its branch pages too; it was a third of the live
 ///   projections' page writes. A key per event made it half of a rebuild's entries to write.
-/// `repeatIncidents` counts the changes repeat-incidents records in its `holds` table (see `RepeatHoldLog`).
+/// `repeatIncidents` counts the changes repeat-incidents records in its `holds` table (see `RepeatHoldLog`), and the
+/// customer a case was opened for, whose counts its closing moves, is read from repeat-incidents' `cases`.
 public struct CustomerHistoryProjection: Projection {
     public static let name = "customer-history"
     // 3: candidate keys length-prefix the category, so the rule matches it exactly.
     // 4: the timeline holds positions only; entries are read from the log.
     // 5: a timeline entry holds a run of up to `timelineRun` positions.
     // 6: repeat incidents are read from repeat-incidents' `holds`, instead of a copy of the rule's tables.
-    public static let version = 6
+    // 7: a case's customer is read from repeat-incidents' `cases`, instead of `02` keys of its own.
+    public static let version = 7
 
     /// How many positions one timeline entry holds at most: an append rewrites the customer's last entry, so
     /// this bounds what it copies (512 bytes), and a rebuild writes about an eighth as many entries as events.
@@ -27,13 +29,16 @@ public struct CustomerHistoryProjection: Projection {
 
     let customers: Database
     let timeline: Database
-    /// Nil when bound for queries only (see `Projection.dependencies`).
+    /// repeat-incidents' tables; nil when bound for queries only (see `Projection.dependencies`).
     let holds: RepeatHoldLog?
+    let rule: RepeatLinker?
 
     public init(tables: ProjectionTables) {
         customers = tables["customers"]
         timeline = tables["timeline"]
-        holds = tables.of(RepeatIncidentsProjection.self).map { RepeatHoldLog($0["holds"]) }
+        let repeats = tables.of(RepeatIncidentsProjection.self)
+        holds = repeats.map { RepeatHoldLog($0["holds"]) }
+        rule = repeats.map { RepeatLinker(cases: $0["cases"], keys: $0["keys"]) }
     }
 
     /// Profile and counters of one customer.
@@ -76,8 +81,6 @@ public struct CustomerHistoryProjection: Projection {
 
     static func customerKey(_ id: String) -> [UInt8] { customerKey(Array(id.utf8)) }
     static func customerKey(_ id: [UInt8]) -> [UInt8] { [1] + id }
-    static func caseKey(_ id: String) -> [UInt8] { caseKey(Array(id.utf8)) }
-    static func caseKey(_ id: [UInt8]) -> [UInt8] { [2] + id }
 
     static func timelineKey(_ customerId: String, _ position: Int) -> [UInt8] {
         timelineKey(Array(customerId.utf8), position)
@@ -119,8 +122,6 @@ public struct CustomerHistoryProjection: Projection {
             guard d["public"]?.boolValue == true, d["direction"]?.stringValue == "inbound" else { return }
             try update(customer, in: txn) { $0.publicComplaints += 1 }
         case .caseOpened:
-            guard let caseId = event.caseId else { return }
-            try txn.put(customers, key: Self.caseKey(caseId), value: Self.caseValue(customer, closed: false))
             try update(customer, in: txn) { $0.casesOpen += 1 }
         case .caseEscalated:
             try update(customer, in: txn) { $0.escalations += 1 }
@@ -129,7 +130,6 @@ public struct CustomerHistoryProjection: Projection {
         case .caseCloseoutAccepted, .caseReturnedToSOP, .caseClosed, .caseReopened:
             guard let caseId = event.caseId, let owner = try caseOwner(caseId, in: txn) else { return }
             let closing = event.type != .caseReopened
-            try txn.put(customers, key: Self.caseKey(caseId), value: Self.caseValue(owner, closed: closing))
             try update(owner, in: txn) { r in
                 r.casesOpen += closing ? -1 : 1
                 r.casesClosed += closing ? 1 : -1
@@ -139,12 +139,13 @@ public struct CustomerHistoryProjection: Projection {
         }
     }
 
-    static func caseValue(_ customer: String, closed: Bool) -> [UInt8] { [closed ? 1 : 0] + Array(customer.utf8) }
-
-    /// The customer the case was opened for (open/closed counts follow the case, whatever later events say).
+    /// The customer the case was opened for (open/closed counts follow the case, whatever later events say), as
+    /// repeat-incidents' rule keeps it for every opened case.
     private func caseOwner(_ caseId: String, in txn: borrowing WriteTransaction) throws -> String? {
-        guard let v = try txn.get(customers, key: Self.caseKey(caseId)), !v.isEmpty else { return nil }
-        return String(decoding: v[1...], as: UTF8.self)
+        guard let rule else {
+            throw LedgerError(code: .unavailable, message: "\(Self.name) was opened for queries only and cannot fold events")
+        }
+        return try rule.entry(caseId, in: txn)?.customerId
     }
 
     private func update(_ customer: String, in txn: borrowing WriteTransaction, _ change: (inout Record) -> Void) throws {
