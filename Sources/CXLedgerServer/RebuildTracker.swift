@@ -30,10 +30,12 @@ final class RebuildTracker: Sendable {
         }
     }
 
-    private func finished(_ name: String, failure: String?) {
+    private func finished(_ names: [String], failure: String?) {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            s.running.remove(name)
-            s.failures[name] = failure
+            for name in names {
+                s.running.remove(name)
+                s.failures[name] = failure
+            }
             guard s.running.isEmpty else { return [] }
             defer { s.idleWaiters = [] }
             return s.idleWaiters
@@ -41,13 +43,17 @@ final class RebuildTracker: Sendable {
         for w in waiters { w.resume() }
     }
 
-    /// Starts rebuilding `type` unless it is already rebuilding; returns whether it started.
+    /// Starts rebuilding `type`, and the projections rebuilt with it (those depending on it), unless one of them
+    /// is already rebuilding; returns whether it started.
     func start(_ type: any Projection.Type, host: ProjectionHost, logger: Logger) -> Bool {
         let name = type.name
+        let names = ((try? host.projectionsRebuilt(with: [type])) ?? [type]).map { $0.name }
         let started = state.withLock { s in
-            guard !s.running.contains(name) else { return false }
-            s.running.insert(name)
-            s.failures[name] = nil
+            guard s.running.isDisjoint(with: names) else { return false }
+            for n in names {
+                s.running.insert(n)
+                s.failures[n] = nil
+            }
             return true
         }
         guard started else { return false }
@@ -56,10 +62,10 @@ final class RebuildTracker: Sendable {
             do {
                 try host.rebuild(type)
                 logger.info("projection rebuild finished", metadata: ["projection": "\(name)"])
-                self.finished(name, failure: nil)
+                self.finished(names, failure: nil)
             } catch {
                 logger.error("projection rebuild failed", metadata: ["projection": "\(name)", "error": "\(error)"])
-                self.finished(name, failure: "\(error)")
+                self.finished(names, failure: "\(error)")
             }
         }
         thread.name = "cxledger-rebuild-\(name)"

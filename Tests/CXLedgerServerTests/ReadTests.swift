@@ -1,4 +1,4 @@
-import CXLedgerCore
+@testable import CXLedgerCore
 import Foundation
 import Testing
 @testable import CXLedgerServer
@@ -110,4 +110,54 @@ import Testing
         #expect(openCases?["checkpoint"] == 2)
         try await running.stop()
     }
+
+    @Test("a rebuild of repeat-incidents shows its dependents rebuilding too, and a request for one of them meanwhile starts nothing")
+    func dependentsShowAsRebuilding() async throws {
+        let running = try await RunningServer.start()
+        let client = running.client()
+        _ = try await client.post("/v1/events", json: Events.batch([Events.profiled("C1"), Events.opened("K1")]))
+        // Held by a thread of the test, the host's turn keeps the rebuild from starting its work until the states
+        // are read (a pthread mutex is unlocked by the thread that locked it, so not by this task).
+        let holder = await ReadTestsLockHolder.holding(running.server.host.rebuildLock)
+        let started = try await client.send("POST", "/v1/projections/repeat-incidents/rebuild").json()
+        #expect(started["started"] == true)
+        let again = try await client.send("POST", "/v1/projections/customer-history/rebuild").json()
+        #expect(again["started"] == false)
+        let during = try await client.get("/v1/projections").json()
+        func states(_ status: JSONValue) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: (status["projections"]?.arrayValue ?? []).compactMap { p in
+                p["name"]?.stringValue.map { ($0, p["state"]?.stringValue ?? "") }
+            })
+        }
+        #expect(states(during) == ["open-cases": "live", "repeat-incidents": "rebuilding",
+                                   "customer-history": "rebuilding", "at-risk": "rebuilding"])
+        holder.release()
+        await running.server.waitForRebuilds()
+        let after = try await client.get("/v1/projections").json()
+        #expect(Set(states(after).values) == ["live"])
+        for name in ["repeat-incidents", "customer-history", "at-risk"] {
+            #expect(try running.server.host.status(of: name)?.generation == 2, "\(name)")
+        }
+        try await running.stop()
+    }
+}
+
+/// Holds a lock on a thread of its own until released.
+final class ReadTestsLockHolder: Sendable {
+    private let released = DispatchSemaphore(value: 0)
+
+    static func holding(_ lock: NSLock) async -> ReadTestsLockHolder {
+        let holder = ReadTestsLockHolder()
+        await withCheckedContinuation { (locked: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                lock.lock()
+                locked.resume()
+                holder.released.wait()
+                lock.unlock()
+            }
+        }
+        return holder
+    }
+
+    func release() { released.signal() }
 }

@@ -16,7 +16,7 @@ extension ProjectionHost {
     /// swaps them all in the same transaction. The projections depending on one of them are rebuilt with them.
     public func rebuild(_ requested: [any Projection.Type], chunk: Int = 10_000,
                         progress: (@Sendable (RebuildProgress) -> Void)? = nil) throws {
-        let types = try rebuildSet(requested)
+        let types = try projectionsRebuilt(with: requested)
         guard !types.isEmpty else { return }
         rebuildLock.lock()
         defer { rebuildLock.unlock() }
@@ -98,9 +98,10 @@ extension ProjectionHost {
         }
     }
 
-    /// `requested` with every projection depending on one of them, in the order the host applies them (each
-    /// after its dependencies, so one folding in place reads what they stored for the same event).
-    private func rebuildSet(_ requested: [any Projection.Type]) throws -> [any Projection.Type] {
+    /// What `rebuild(requested)` rebuilds: `requested` with every projection depending on one of them, in the order
+    /// the host applies them (each after its dependencies, so one folding in place reads what they stored for the
+    /// same event).
+    public func projectionsRebuilt(with requested: [any Projection.Type]) throws -> [any Projection.Type] {
         var set: [any Projection.Type] = []
         for type in requested {
             guard let known = types.first(where: { $0.name == type.name }) else {
