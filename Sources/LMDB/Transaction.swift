@@ -61,7 +61,8 @@ extension ReadableTransaction where Self: ~Copyable {
         // Named databases are the keys of the main (unnamed) database, whose handle is always 1.
         let bytes = Array(prefix.utf8)
         var names: [String] = []
-        try scan(Database(name: "", dbi: 1), from: bytes) { key, _ in
+        // LMDB refuses an empty key to seek to (MDB_BAD_VALSIZE), so no prefix starts at the first name.
+        try scan(Database(name: "", dbi: 1), from: bytes.isEmpty ? nil : bytes) { key, _ in
             guard key.starts(with: bytes) else { return false }
             names.append(String(decoding: key, as: UTF8.self))
             return true

@@ -34,7 +34,7 @@ func dependencyFixtureStory(_ l: ProjectionFixtureLedger, customer: String, tag:
 func dependencyFixturePosted(_ l: ProjectionFixtureLedger) throws -> [ProposedEvent] {
     try l.log.events().map { stored in
         guard case .object(var members) = try stored.envelope() else { throw LedgerError(code: .invalidEvent, message: "not an object") }
-        for added in ["position", "stream", "streamVersion", "recordedAt", "hash"] { members[added] = nil }
+        for added in StoredEvent.ledgerMembers { members[added] = nil }
         return try EventValidator.validate(.object(members))
     }
 }

@@ -74,12 +74,7 @@ func rebuildFixtureAnswers(_ log: EventLog, _ host: ProjectionHost, cases: Int, 
 /// The names of the named databases in the environment (the keys of LMDB's main database).
 func rebuildFixtureDatabaseNames(_ log: EventLog) throws -> Set<String> {
     try log.read { txn in
-        var names: Set<String> = []
-        try txn.scan(Database(name: "", dbi: 1)) { k, _ in
-            names.insert(String(decoding: k, as: UTF8.self))
-            return true
-        }
-        return names
+        Set(try txn.databaseNames())
     }
 }
 

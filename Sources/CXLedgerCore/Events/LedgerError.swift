@@ -17,6 +17,11 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         LedgerError(code: .invalidEvent, message: message, field: field)
     }
 
+    /// A projection bound for queries only (without its dependencies' tables) was asked to fold an event.
+    static func boundForQueries(_ projection: String) -> LedgerError {
+        LedgerError(code: .unavailable, message: "\(projection) was opened for queries only and cannot fold events")
+    }
+
     public var description: String {
         if let field { return "\(field): \(message)" }
         return message

@@ -238,9 +238,7 @@ public final class EventLog: Sendable {
                                    stream: members["stream"]?.stringValue ?? "",
                                    streamVersion: members["streamVersion"]?.intValue ?? 0,
                                    hash: members["hash"]?.stringValue ?? "", alreadyStored: true)
-        for ledgerField in ["position", "stream", "streamVersion", "recordedAt", "hash"] {
-            members.removeValue(forKey: ledgerField)
-        }
+        for ledgerField in StoredEvent.ledgerMembers { members.removeValue(forKey: ledgerField) }
         guard CanonicalJSON.encode(.object(members)) == CanonicalJSON.encode(event.content) else {
             throw LedgerError(code: .idConflict,
                               message: "id \(event.id) is already stored at position \(position) with different content",

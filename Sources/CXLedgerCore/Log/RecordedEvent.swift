@@ -105,7 +105,7 @@ public struct RecordedEvent: Sendable {
     var customerSpread: UInt64? {
         if let preparedSpread { return preparedSpread }
         if case .decoded(let d) = source, d.keysPrepared { return nil }
-        return customerId.map { UTF8Key($0).spread }
+        return customerKey?.spread
     }
 
     init(_ event: ProposedEvent, position: Int, streamVersion: Int, recordedAt: Timestamp) {

@@ -6,6 +6,9 @@ public struct StoredEvent: Sendable, Equatable {
 
     public var text: String { String(decoding: json, as: UTF8.self) }
 
+    /// The members the ledger adds to a posted envelope when it stores it.
+    public static let ledgerMembers = ["position", "stream", "streamVersion", "recordedAt", "hash"]
+
     public func envelope() throws -> JSONValue {
         do { return try JSONParser.parse(json) } catch {
             throw LedgerError(code: .invalidJSON, message: "stored event \(position) is not JSON: \(error)")

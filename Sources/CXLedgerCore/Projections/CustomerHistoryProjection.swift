@@ -142,9 +142,7 @@ public struct CustomerHistoryProjection: Projection {
     /// The customer the case was opened for (open/closed counts follow the case, whatever later events say), as
     /// repeat-incidents' rule keeps it for every opened case.
     private func caseOwner(_ caseId: String, in txn: borrowing WriteTransaction) throws -> String? {
-        guard let rule else {
-            throw LedgerError(code: .unavailable, message: "\(Self.name) was opened for queries only and cannot fold events")
-        }
+        guard let rule else { throw LedgerError.boundForQueries(Self.name) }
         return try rule.entry(caseId, in: txn)?.customerId
     }
 

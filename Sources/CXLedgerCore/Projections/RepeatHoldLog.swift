@@ -36,9 +36,7 @@ public struct RepeatHoldLog: Sendable {
     /// is nil when `projection` was bound for queries only: such an instance must not fold.
     static func change(at position: Int, of type: EventType, in log: RepeatHoldLog?, for projection: String,
                        _ txn: borrowing some ReadableTransaction & ~Copyable) throws -> RepeatLinker.HoldChange? {
-        guard let log else {
-            throw LedgerError(code: .unavailable, message: "\(projection) was opened for queries only and cannot fold events")
-        }
+        guard let log else { throw LedgerError.boundForQueries(projection) }
         return try log.change(at: position, of: type, in: txn)
     }
 
