@@ -223,6 +223,35 @@ private func parseError(_ text: String, maxDepth: Int = 512) -> JSONParseError? 
         #expect(parseError(#"{"x":{"q":1,"q":{}}}"#)?.message == "duplicate key \"q\" at byte 12")
     }
 
+    /// Reading a document for its top-level members gives what `parse` gives, error for error.
+    @Test(arguments: [
+        #"{"a":1,"b":{"c":[true,null]},"d":"x"}"#, #"[1,{"a":2}]"#, #""just a string""#, "42", "{}",
+        #"{"a":1,"b":2,"a":3}"#, #"{"é":1,"\u00e9":2}"#, #"{"e\u0301":1,"é":2}"#, #"{"x":{"q":1,"q":{}},"x":2}"#,
+        #"{"a":1,"a":2} x"#, #"{"a":1,"a":2"#, #"{"a":1} {"#, #"{"a" 1}"#, #"{"id":"\ud800"}"#, "",
+        "{" + (0..<20).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}",
+        "{" + (0..<20).map { #""k\#($0 % 19)":\#($0)"# }.joined(separator: ",") + "}",
+        // The Kelvin sign is canonically a K, so these two keys are one key, as they are in a dictionary.
+        #"{"K3":0,"\#u{212A}3":1}"#,
+    ])
+    func topLevelMembersAgreeWithParse(_ text: String) {
+        let bytes = Array(text.utf8)[...]
+        let whole = Result { () throws(JSONParseError) -> JSONValue in try JSONParser.parse(bytes) }
+        let members = Result { () throws(JSONParseError) -> JSONParser.TopLevel in try JSONParser.parseTopLevelMembers(bytes) }
+        switch (whole, members) {
+        case (.failure(let a), .failure(let b)):
+            #expect(a == b)
+        case (.success(.object(let object)), .success(.members(let list))):
+            #expect(list.count == object.count)
+            #expect(Dictionary(list.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) == object)
+            #expect(list.map(\.offset) == list.map(\.offset).sorted())
+        case (.success(let value), .success(.other(let other))):
+            #expect(value == other)
+            #expect(value.objectValue == nil)
+        default:
+            Issue.record("parse gave \(whole), parseTopLevelMembers gave \(members)")
+        }
+    }
+
     @Test func errorDescriptionIsTheMessage() {
         let error = JSONParseError(message: "unexpected character 'x' at byte 12", offset: 12)
         #expect(error.description == error.message)

@@ -45,6 +45,21 @@ import Testing
         #expect(refused.status != 0 && refused.output.contains("--runs must be at least 1"), "\(refused.output)")
     }
 
+    @Test("decode reports the median of its passes over the events, with every pass's figure",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
+    func decodeReportsTheMedianPass() throws {
+        let scratch = HarnessDirectory("bench-decode")
+        let result = try Self.figures(["decode", "--events", "1500", "--runs", "3", "--json"], in: scratch)
+        #expect(result["scenario"] == "decode" && result["events"] == 1500 && result["errors"] == 0)
+        let runs = (result["runsEventsPerSecond"]?.arrayValue ?? []).compactMap { $0.doubleValue }
+        #expect(runs.count == 3 && result["runs"] == 3)
+        let reported = try #require(result["eventsPerSecond"]?.doubleValue)
+        #expect(abs(reported - runs.sorted()[1]) <= 1, "\(reported) against \(runs)")
+        #expect((result["averageEventBytes"]?.doubleValue ?? 0) > 200)
+        let refused = try Harness.run("cxledger-bench", ["decode", "--events", "0"], scratch: scratch.path)
+        #expect(refused.status != 0 && refused.output.contains("--events must be at least 1"), "\(refused.output)")
+    }
+
     @Test("rebuild --data refuses a directory a server holds, naming its socket, and leaves it alone",
           .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench and cxledger (swift build)"))
     func rebuildRespectsAHeldDirectory() async throws {

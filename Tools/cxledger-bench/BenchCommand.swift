@@ -5,7 +5,7 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxledger-bench",
-        abstract: "Benchmarks: append, ingest, rebuild, query, verify, all.",
-        subcommands: [AppendScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self, AllScenarios.self,
+        abstract: "Benchmarks: append, decode, ingest, rebuild, query, verify, all.",
+        subcommands: [AppendScenario.self, DecodeScenario.self, IngestScenario.self, RebuildScenario.self, QueryScenario.self, VerifyScenario.self, AllScenarios.self,
                       HTTPFloorServer.self])
 }

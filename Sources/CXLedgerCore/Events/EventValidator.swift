@@ -8,40 +8,33 @@ public enum EventValidator {
     static let closeReasons = ["resolved", "duplicate", "withdrawn"]
     static let relations = ["same_incident", "separate_similar", "same_root_cause", "not_related"]
 
-    private static let envelopeFields = ["id", "type", "customerId", "caseId", "occurredAt",
-                                         "source", "data", "metadata", "expectedVersion"]
-
     /// Validates one posted envelope; stateful rules (lifecycle, levels, versions) are checked later by the ledger.
     public static func validate(_ envelope: JSONValue) throws(LedgerError) -> ProposedEvent {
         guard case .object(let members) = envelope else {
             throw LedgerError.invalidEvent(nil, "an event must be a JSON object")
         }
+        return try validate(EnvelopeMembers(members))
+    }
 
-        let idValue = members["id"]
-        let typeValue = members["type"]
-        let customerValue = members["customerId"]
-        let caseValue = members["caseId"]
-        let occurredValue = members["occurredAt"]
-        let sourceValue = members["source"]
-        let dataValue = members["data"]
-        let metadataValue = members["metadata"]
-        let versionValue = members["expectedVersion"]
+    /// Validates a posted event from its document, as read by `JSONParser.parseTopLevelMembers`.
+    public static func validate(_ document: JSONParser.TopLevel) throws(LedgerError) -> ProposedEvent {
+        switch document {
+        case .members(let members): return try validate(EnvelopeMembers(members))
+        case .other(let value): return try validate(value)
+        }
+    }
 
-        // Counting the known fields found avoids scanning keys when, as usual, there is no stranger.
-        var known = 0
-        var nulls = 0
-        func tally(_ v: JSONValue?) {
-            guard let v else { return }
-            known += 1
-            if case .null = v { nulls += 1 }
-        }
-        tally(idValue); tally(typeValue); tally(customerValue); tally(caseValue); tally(occurredValue)
-        tally(sourceValue); tally(dataValue); tally(metadataValue); tally(versionValue)
-        if known != members.count {
-            // Report the smallest unknown key so the answer does not depend on hash order.
-            let unknown = members.keys.filter { !envelopeFields.contains($0) }.min()!
-            throw LedgerError.invalidEvent(unknown, "unknown envelope field")
-        }
+    static func validate(_ members: EnvelopeMembers) throws(LedgerError) -> ProposedEvent {
+        if let unknown = members.unknown { throw LedgerError.invalidEvent(unknown, "unknown envelope field") }
+        let idValue = members.id
+        let typeValue = members.type
+        let customerValue = members.customerId
+        let caseValue = members.caseId
+        let occurredValue = members.occurredAt
+        let sourceValue = members.source
+        let dataValue = members.data
+        let metadataValue = members.metadata
+        let versionValue = members.expectedVersion
 
         // type
         guard let typeValue, !typeValue.isNull else { throw LedgerError.invalidEvent("type", "is required") }
@@ -125,25 +118,10 @@ public enum EventValidator {
             stream = "customer-" + customerId!
         }
 
-        let content: JSONValue
-        if versionValue == nil, nulls == 0, case .string(let postedId)? = idValue, postedId == id {
-            // The usual case: the posted envelope already is the content, and copying the dictionary would cost.
-            content = envelope
-        } else {
-            var members = members
-            members.removeValue(forKey: "expectedVersion")
-            if nulls > 0 {
-                // An explicit null for an optional envelope field means the same as leaving it out.
-                members = members.filter { !$0.value.isNull }
-            }
-            members["id"] = .string(id)
-            content = .object(members)
-        }
-
         return ProposedEvent(id: id, type: type, customerId: customerId, caseId: caseId,
                              occurredAt: occurredAt, occurredAtTime: occurredAtTime, source: source,
                              data: data, metadata: metadata, expectedVersion: expectedVersion,
-                             stream: stream, content: content)
+                             stream: stream)
     }
 
     private static func identifier(_ value: JSONValue?, field: String, required: Bool) throws(LedgerError) -> String? {

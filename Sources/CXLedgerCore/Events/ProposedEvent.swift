@@ -20,8 +20,6 @@ public struct ProposedEvent: Sendable {
     public var metadata: [String: JSONValue]? { fields.metadata }
     /// `case-<caseId>`, `customer-<customerId>`, `review` or `sla`.
     public var stream: String { fields.stream }
-    /// The posted envelope without expectedVersion, with the (possibly generated, lower-cased) id: what "same content" compares.
-    public var content: JSONValue { fields.content }
     /// The stored envelope's members that do not depend on where the event lands in the log, encoded where
     /// the event is validated (on the caller's thread) so the single writer thread only splices bytes.
     var storedParts: StoredEnvelopeParts { fields.storedParts }
@@ -36,12 +34,19 @@ public struct ProposedEvent: Sendable {
     public init(id: String, type: EventType, customerId: String?, caseId: String?,
                 occurredAt: String, occurredAtTime: Timestamp, source: String?,
                 data: [String: JSONValue], metadata: [String: JSONValue]?,
-                expectedVersion: Int?, stream: String, content: JSONValue) {
+                expectedVersion: Int?, stream: String) {
         fields = Fields(id: id, type: type, customerId: customerId, caseId: caseId, occurredAt: occurredAt,
                         occurredAtTime: occurredAtTime, source: source, data: data, metadata: metadata,
-                        stream: stream, content: content)
+                        stream: stream)
         self.expectedVersion = expectedVersion
     }
+
+    /// The canonical JSON of the stored envelope without the members that depend on where it lands in the log:
+    /// the posted content ("same content" in SPEC), plus the `stream` that follows from it.
+    public var canonicalContent: [UInt8] { fields.storedParts.bytes }
+
+    /// Whether `other` posts the same content (`expectedVersion` aside).
+    func sameContent(as other: ProposedEvent) -> Bool { canonicalContent == other.canonicalContent }
 
     /// The immutable part, shared by every copy of the event.
     private final class Fields: Sendable {
@@ -55,7 +60,6 @@ public struct ProposedEvent: Sendable {
         let data: [String: JSONValue]
         let metadata: [String: JSONValue]?
         let stream: String
-        let content: JSONValue
         let storedParts: StoredEnvelopeParts
         let idKey: UTF8Key
         let streamKey: UTF8Key
@@ -64,7 +68,7 @@ public struct ProposedEvent: Sendable {
 
         init(id: String, type: EventType, customerId: String?, caseId: String?, occurredAt: String,
              occurredAtTime: Timestamp, source: String?, data: [String: JSONValue], metadata: [String: JSONValue]?,
-             stream: String, content: JSONValue) {
+             stream: String) {
             self.id = id
             self.type = type
             self.customerId = customerId
@@ -75,7 +79,6 @@ public struct ProposedEvent: Sendable {
             self.data = data
             self.metadata = metadata
             self.stream = stream
-            self.content = content
             storedParts = StoredEnvelopeParts(id: id, type: type, customerId: customerId, caseId: caseId,
                                               occurredAt: occurredAt, source: source, data: data,
                                               metadata: metadata, stream: stream)

@@ -39,11 +39,11 @@ public enum EventImporter {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             throw LedgerError(code: .invalidJSON, message: "empty line; every line must hold one event object")
         }
-        let value: JSONValue
-        do { value = try JSONParser.parse(line) } catch {
+        let document: JSONParser.TopLevel
+        do { document = try JSONParser.parseTopLevelMembers(line) } catch {
             throw LedgerError(code: .invalidJSON, message: error.message)
         }
-        return try EventValidator.validate(value)
+        return try EventValidator.validate(document)
     }
 
     /// Reads `handle` to its end, handing each batch of up to `batchSize` events to `append`.

@@ -53,6 +53,37 @@ public enum JSONParser {
         return (value, parser.i)
     }
 
+    /// A member of an object: its key, the byte offset of the key, and its value.
+    public typealias Member = (key: String, offset: Int, value: JSONValue)
+
+    /// A document read for the members of its top-level object (see `parseTopLevelMembers`).
+    public enum TopLevel: Sendable {
+        /// The top-level object's members in document order; keys are unique.
+        case members([Member])
+        /// A document whose top-level value is not an object.
+        case other(JSONValue)
+    }
+
+    /// Parses a whole document as `parse` does, with the same errors, but hands back a top-level object's
+    /// members as a list instead of a dictionary: a reader that sorts them into fixed fields (a posted event's
+    /// envelope) then never hashes the keys. Nested objects are dictionaries as usual.
+    public static func parseTopLevelMembers(_ bytes: ArraySlice<UInt8>,
+                                            maxDepth: Int = 512) throws(JSONParseError) -> TopLevel {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) -> TopLevel in
+                guard let base = raw.baseAddress, raw.count > 0 else {
+                    throw JSONParseError(message: "empty input", offset: 0)
+                }
+                // As in `parse`: the memory is bytes already.
+                var parser = Parser(p: base.assumingMemoryBound(to: UInt8.self), n: raw.count, maxDepth: maxDepth)
+                parser.keepTopLevelMembers = true
+                let value = try parser.parseDocument()
+                return parser.topLevelMembers.map { .members($0) } ?? .other(value)
+            }
+        }
+        return try result.get()
+    }
+
     public static func parse(_ text: String, maxDepth: Int = 512) throws(JSONParseError) -> JSONValue {
         var text = text
         // withUTF8 makes a bridged or foreign string native first, so this always succeeds.
@@ -96,6 +127,10 @@ private struct Parser {
     var i = 0
     /// Return after the first complete value instead of requiring the input to end there.
     var stopAfterValue = false
+    /// Leave the members of a top-level object in `topLevelMembers`, in document order, instead of building
+    /// a dictionary of them (the document's value is then returned as null).
+    var keepTopLevelMembers = false
+    var topLevelMembers: [JSONParser.Member]?
     /// Reused across strings with escapes so each one does not allocate a fresh buffer.
     var scratch: [UInt8] = []
 
@@ -151,7 +186,7 @@ private struct Parser {
 
         var frames: [(isObject: Bool, start: Int)] = []
         var elements: [JSONValue] = []
-        var members: [(key: String, offset: Int, value: JSONValue)] = []
+        var members: [JSONParser.Member] = []
         var pendingKeys: [(key: String, offset: Int)] = []
         var value: JSONValue
 
@@ -172,7 +207,12 @@ private struct Parser {
                 skipWhitespace()
                 if i < n && p[i] == Byte.closeBrace {
                     i += 1
-                    value = .object([:])
+                    if keepTopLevelMembers && frames.isEmpty {
+                        topLevelMembers = []
+                        value = .null
+                    } else {
+                        value = .object([:])
+                    }
                 } else {
                     pendingKeys.append(try parseKeyAndColon())
                     frames.append((true, members.count))
@@ -230,11 +270,20 @@ private struct Parser {
                     guard p[i] == Byte.closeBrace else { throw unexpected(at: i) }
                     i += 1
                     frames.removeLast()
+                    if keepTopLevelMembers && frames.isEmpty {
+                        // The envelope's members stay a list: its reader sorts them into fixed fields itself.
+                        if let duplicate = Parser.firstDuplicate(members[frame.start...]) {
+                            throw Parser.duplicateKey(duplicate)
+                        }
+                        topLevelMembers = Array(members[frame.start...])
+                        members.removeSubrange(frame.start...)
+                        value = .null
+                        continue
+                    }
                     var object = [String: JSONValue](minimumCapacity: members.count - frame.start)
                     for member in members[frame.start...] {
                         if object.updateValue(member.value, forKey: member.key) != nil {
-                            throw JSONParseError(message: "duplicate key \(Parser.quoted(member.key)) at byte \(member.offset)",
-                                                 offset: member.offset)
+                            throw Parser.duplicateKey(member)
                         }
                     }
                     members.removeSubrange(frame.start...)
@@ -254,6 +303,28 @@ private struct Parser {
                 }
             }
         }
+    }
+
+    static func duplicateKey(_ member: JSONParser.Member) -> JSONParseError {
+        JSONParseError(message: "duplicate key \(Parser.quoted(member.key)) at byte \(member.offset)", offset: member.offset)
+    }
+
+    /// The first member, in document order, whose key an earlier member already has: the one a dictionary
+    /// built in order would refuse. Keys compare as Strings do, as dictionary keys do.
+    static func firstDuplicate(_ members: ArraySlice<JSONParser.Member>) -> JSONParser.Member? {
+        if members.count <= 16 && members.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
+            // Pairwise is cheaper than hashing for the dozen members of an envelope. Two ASCII strings are equal
+            // only byte for byte, so keys of different lengths need no comparing.
+            for j in members.indices {
+                let length = members[j].key.utf8.count
+                for i in members.startIndex..<j where members[i].key.utf8.count == length && members[i].key == members[j].key {
+                    return members[j]
+                }
+            }
+            return nil
+        }
+        var seen = Set<String>(minimumCapacity: members.count)
+        return members.first { !seen.insert($0.key).inserted }
     }
 
     func tooDeep() -> JSONParseError {

@@ -140,7 +140,7 @@ public final class EventLog: Sendable {
             do {
                 let idKey = event.idKey, streamKey = event.streamKey
                 if let earlier = plannedIds[idKey] {
-                    guard CanonicalJSON.encode(events[plan[earlier].index].content) == CanonicalJSON.encode(event.content) else {
+                    guard events[plan[earlier].index].sameContent(as: event) else {
                         throw LedgerError(code: .idConflict,
                                           message: "id \(event.id) appears earlier in this batch with different content",
                                           field: "id")
@@ -238,8 +238,9 @@ public final class EventLog: Sendable {
                                    stream: members["stream"]?.stringValue ?? "",
                                    streamVersion: members["streamVersion"]?.intValue ?? 0,
                                    hash: members["hash"]?.stringValue ?? "", alreadyStored: true)
-        for ledgerField in StoredEvent.ledgerMembers { members.removeValue(forKey: ledgerField) }
-        guard CanonicalJSON.encode(.object(members)) == CanonicalJSON.encode(event.content) else {
+        // Without its placement, a stored envelope is in the form of a posted event's stored parts.
+        for member in StoredEvent.placementMembers { members.removeValue(forKey: member) }
+        guard CanonicalJSON.encode(.object(members)) == event.canonicalContent else {
             throw LedgerError(code: .idConflict,
                               message: "id \(event.id) is already stored at position \(position) with different content",
                               field: "id")

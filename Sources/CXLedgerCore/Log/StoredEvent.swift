@@ -7,7 +7,9 @@ public struct StoredEvent: Sendable, Equatable {
     public var text: String { String(decoding: json, as: UTF8.self) }
 
     /// The members the ledger adds to a posted envelope when it stores it.
-    public static let ledgerMembers = ["position", "stream", "streamVersion", "recordedAt", "hash"]
+    public static let ledgerMembers = ["stream"] + placementMembers
+    /// The ones of those that depend on where the event lands in the log; `stream` follows from the envelope.
+    static let placementMembers = ["position", "streamVersion", "recordedAt", "hash"]
 
     public func envelope() throws -> JSONValue {
         do { return try JSONParser.parse(json) } catch {
