@@ -238,7 +238,9 @@ public final class EventLog: Sendable {
                                    stream: members["stream"]?.stringValue ?? "",
                                    streamVersion: members["streamVersion"]?.intValue ?? 0,
                                    hash: members["hash"]?.stringValue ?? "", alreadyStored: true)
-        // Without its placement, a stored envelope is in the form of a posted event's stored parts.
+        // Without its placement, a stored envelope is in the form of a posted event's stored parts. Both keep
+        // `stream`, which follows from the posted members alone (a rule unchanged since the first stored event),
+        // so it never tells apart two events of the same content.
         for member in StoredEvent.placementMembers { members.removeValue(forKey: member) }
         guard CanonicalJSON.encode(.object(members)) == event.canonicalContent else {
             throw LedgerError(code: .idConflict,
