@@ -275,8 +275,10 @@ private struct Parser {
                         if let duplicate = Parser.firstDuplicate(members[frame.start...]) {
                             throw Parser.duplicateKey(duplicate)
                         }
-                        topLevelMembers = Array(members[frame.start...])
-                        members.removeSubrange(frame.start...)
+                        // The outermost object's members are all the list holds, so the list is handed over
+                        // whole (removing them from a list it then shared would copy it).
+                        topLevelMembers = members
+                        members = []
                         value = .null
                         continue
                     }
