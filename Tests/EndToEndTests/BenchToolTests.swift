@@ -28,6 +28,10 @@ import Testing
         #expect(result["commits"] == 4)
         #expect((result["eventsPerSecond"]?.doubleValue ?? 0) > 0)
         for key in ["p50Ms", "p99Ms", "maxMs", "seconds"] { #expect(result[key]?.doubleValue != nil, "\(key)") }
+        #expect(result["randomIds"] == false)
+        // Random version-4 ids: every one valid and distinct, or some would be refused or found already stored.
+        let random = try Self.figures(["append", "--events", "2000", "--batch", "500", "--random-ids", "--json"], in: scratch)
+        #expect(random["randomIds"] == true && random["events"] == 2000 && random["errors"] == 0)
     }
 
     @Test("rebuild reports the median of its runs over one generated log, with every run's figure",

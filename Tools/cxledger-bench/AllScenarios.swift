@@ -22,11 +22,20 @@ struct AllScenarios: AsyncParsableCommand {
             r.print(json: json)
             results.append(r)
         }
+        // Time-ordered event ids first (as UUIDv7 senders post), then random version-4 ids, which put every event
+        // in another leaf of the ledger's id index. PostgreSQL's peer script draws random UUIDs, so it is compared
+        // with the second; Redis stream entries get time-ordered ids, so it is compared with the first.
         emit(try AppendScenario.measure(events: appendEvents, batch: 1_000, projections: true))
+        emit(try AppendScenario.measure(events: appendEvents, batch: 1_000, projections: true, randomIds: true))
         let single = try await IngestScenario.measure(socket: nil, clients: 64, batch: 1, seconds: seconds)
         emit(single)
         let batched = try await IngestScenario.measure(socket: nil, clients: 64, batch: 100, seconds: seconds)
         emit(batched)
+        let singleRandom = try await IngestScenario.measure(socket: nil, clients: 64, batch: 1, seconds: seconds, randomIds: true)
+        emit(singleRandom)
+        let batchedRandom = try await IngestScenario.measure(socket: nil, clients: 64, batch: 100, seconds: seconds,
+                                                             randomIds: true)
+        emit(batchedRandom)
         // The same clients against HTTP with no ledger behind it: the ceiling of this machine's HTTP stack, and
         // the share of it the ledger reaches.
         for (ours, batch) in [(single, 1), (batched, 100)] {
@@ -42,19 +51,21 @@ struct AllScenarios: AsyncParsableCommand {
         for r in try QueryScenario.measure(ledger, queries: 5_000) { emit(r) }
         emit(try VerifyScenario.measure(ledger.log, events: ledger.events))
         guard peers else { return }
-        let ours = ["single": single.eventsPerSecond, "batch100": batched.eventsPerSecond]
+        let timeOrdered = ["single": single.eventsPerSecond, "batch100": batched.eventsPerSecond]
+        let random = ["single": singleRandom.eventsPerSecond, "batch100": batchedRandom.eventsPerSecond]
         for script in ["postgres-bench.sh", "redis-bench.sh"] {
             for line in try PeerRunner.run(peersDirectory + "/" + script, seconds: seconds) {
+                let peer = line["peer"]?.stringValue ?? script
+                let randomIds = peer == "postgresql"
                 guard let workload = line["workload"]?.stringValue, let peerRate = line["eventsPerSecond"]?.doubleValue,
-                      let mine = ours[workload], peerRate > 0 else {
+                      let mine = (randomIds ? random : timeOrdered)[workload], peerRate > 0 else {
                     if json { print(String(decoding: CanonicalJSON.encode(line), as: UTF8.self)) } else { print("peer: \(line)") }
                     continue
                 }
-                let peer = line["peer"]?.stringValue ?? script
                 let comparison: JSONValue = .object([
                     "scenario": "comparison", "workload": .string(workload), "peer": .string(peer),
                     "peerEventsPerSecond": .number(peerRate.rounded()), "peerP99Ms": line["p99Ms"] ?? .null,
-                    "cxledgerEventsPerSecond": .number(mine.rounded()),
+                    "cxledgerEventsPerSecond": .number(mine.rounded()), "randomIds": .bool(randomIds),
                     "ratio": .number((mine / peerRate * 100).rounded() / 100),
                     "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
                     "configuration": .string(BenchResult.configuration),

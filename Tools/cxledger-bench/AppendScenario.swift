@@ -10,17 +10,18 @@ struct AppendScenario: ParsableCommand {
     @Option(help: "Events to append.") var events: Int = 200_000
     @Option(help: "Events per atomic batch (one commit and fsync each).") var batch: Int = 1_000
     @Flag(help: "Leave the live projections out, to measure the log alone.") var noProjections = false
+    @Flag(help: "Random version-4 event ids instead of time-ordered ones.") var randomIds = false
     @Flag(help: "One JSON object.") var json = false
 
     func run() throws {
-        let result = try Self.measure(events: events, batch: batch, projections: !noProjections)
+        let result = try Self.measure(events: events, batch: batch, projections: !noProjections, randomIds: randomIds)
         result.print(json: json)
     }
 
-    static func measure(events: Int, batch: Int, projections: Bool) throws -> BenchResult {
+    static func measure(events: Int, batch: Int, projections: Bool, randomIds: Bool = false) throws -> BenchResult {
         let dir = try benchDirectory("append")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (path, bytes) = try SyntheticEvents.writeFile(count: events, directory: dir)
+        let (path, bytes) = try SyntheticEvents.writeFile(count: events, directory: dir, randomIds: randomIds)
         let log = try EventLog(directory: dir + "/data")
         let host = projections ? try ProjectionHost(log: log) : nil
         var latencies: [Double] = []
@@ -40,7 +41,7 @@ struct AppendScenario: ParsableCommand {
         result.errors = outcome.failure == nil ? 0 : 1
         result.extra = ["batch": .number(Double(batch)), "commits": .number(Double(latencies.count)),
                         "averageEventBytes": .number(Double(bytes / max(events, 1))),
-                        "projections": .bool(projections)]
+                        "projections": .bool(projections), "randomIds": .bool(randomIds)]
         return result
     }
 }

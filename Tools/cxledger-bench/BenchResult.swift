@@ -52,6 +52,7 @@ struct BenchResult {
             var label = scenario
             if let q = extra["query"]?.stringValue { label += " " + q }
             if scenario == "ingest", let b = extra["batch"]?.intValue { label += " b=\(b)" }
+            if extra["randomIds"]?.boolValue == true { label += " random ids" }
             Swift.print(String(format: "%-22@ %10.0f events/s  %9d events  %7.3f s  p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  errors %d",
                                label as NSString, eventsPerSecond, events, seconds, percentile(50), percentile(99),
                                latenciesMs.max() ?? 0, errors))

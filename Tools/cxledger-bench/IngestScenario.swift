@@ -17,6 +17,7 @@ struct IngestScenario: AsyncParsableCommand {
     var window: Double = 10
     @Flag(help: "Post to an HTTP server with no ledger behind it instead: the most this machine's HTTP stack acknowledges.")
     var floor = false
+    @Flag(help: "Random version-4 event ids instead of time-ordered ones.") var randomIds = false
     @Flag(help: "One JSON object.") var json = false
 
     func validate() throws {
@@ -25,13 +26,14 @@ struct IngestScenario: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window, floor: floor)
+        try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window, floor: floor,
+                               randomIds: randomIds)
             .print(json: json)
     }
 
     /// With `floor`, the clients post to `http-floor-server` (no ledger) and the result's scenario is `ingest-floor`.
     static func measure(socket: String?, clients: Int, batch: Int, seconds: Double, window: Double = 10,
-                        floor: Bool = false) async throws -> BenchResult {
+                        floor: Bool = false, randomIds: Bool = false) async throws -> BenchResult {
         var server: ChildServer?
         var path = socket
         if path == nil {
@@ -45,7 +47,7 @@ struct IngestScenario: AsyncParsableCommand {
         let start = monotonicSeconds()
         let results = try await withThrowingTaskGroup(of: ClientTally.self) { group in
             for c in 0..<clients {
-                group.addTask { try await runClient(c, socket: socketPath, batch: batch, from: start, until: deadline) }
+                group.addTask { try await runClient(c, socket: socketPath, batch: batch, randomIds: randomIds, from: start, until: deadline) }
             }
             var all: [ClientTally] = []
             for try await t in group { all.append(t) }
@@ -70,6 +72,7 @@ struct IngestScenario: AsyncParsableCommand {
             }
         }
         let rates = perWindow.map { Double($0) / width }
+        result.extra["randomIds"] = .bool(randomIds)
         result.extra["windowSeconds"] = .number((width * 1000).rounded() / 1000)
         result.extra["windowEventsPerSecond"] = .array(rates.map { .number($0.rounded()) })
         if let first = rates.first, first > 0, let last = rates.last {
@@ -86,10 +89,11 @@ struct IngestScenario: AsyncParsableCommand {
         var acks: [(at: Double, events: Int)] = []
     }
 
-    private static func runClient(_ index: Int, socket: String, batch: Int, from start: Double, until deadline: Double) async throws -> ClientTally {
+    private static func runClient(_ index: Int, socket: String, batch: Int, randomIds: Bool,
+                                  from start: Double, until deadline: Double) async throws -> ClientTally {
         let client = UnixSocketHTTPClient(socketPath: socket)
         defer { client.close() }
-        var generator = SyntheticEvents(seed: UInt64(index + 1))
+        var generator = SyntheticEvents(seed: UInt64(index + 1), randomIds: randomIds)
         let tag = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
         var tally = ClientTally()
         var next = 0

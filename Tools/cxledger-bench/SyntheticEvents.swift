@@ -1,11 +1,16 @@
 import Foundation
 
 /// Realistic NDJSON events (about 300 bytes each) with valid case lifecycles, for ingest benchmarks.
+///
+/// Ids are time-ordered by default (each run counts up from a random prefix, as UUIDv7 senders' ids do);
+/// `randomIds` gives random version-4 ids instead, which land all over the ledger's id index.
 struct SyntheticEvents {
     private var state: UInt64
+    private let randomIds: Bool
 
-    init(seed: UInt64 = 42) {
+    init(seed: UInt64 = 42, randomIds: Bool = false) {
         state = seed | 1
+        self.randomIds = randomIds
     }
 
     private mutating func next() -> UInt64 {
@@ -39,15 +44,23 @@ struct SyntheticEvents {
 
     private func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-    private func uuid(_ index: Int, runTag: String) -> String {
+    private mutating func uuid(_ index: Int, runTag: String) -> String {
+        if randomIds {
+            // Version 4, variant 10xx, from the generator's next 122 bits.
+            let high = next() & 0xFFFF_FFFF_FFFF_0FFF | 0x4000, low = next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+            let hex = String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
+            let h = Array(hex)
+            return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-"
+                + String(h[20..<32])
+        }
         let hex = String(index, radix: 16)
         let tail = String(repeating: "0", count: max(0, 12 - hex.count)) + hex
         return "\(runTag)-0000-4000-8000-\(tail)"
     }
 
     /// Writes `count` events as an NDJSON file and returns its path and size.
-    static func writeFile(count: Int, directory: String) throws -> (path: String, bytes: Int) {
-        var generator = SyntheticEvents()
+    static func writeFile(count: Int, directory: String, randomIds: Bool = false) throws -> (path: String, bytes: Int) {
+        var generator = SyntheticEvents(randomIds: randomIds)
         let tag = String(UInt32.random(in: 0x1000_0000...0xffff_ffff), radix: 16)
         var text = ""
         text.reserveCapacity(count * 330)
@@ -59,4 +72,8 @@ struct SyntheticEvents {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         return (path, text.utf8.count)
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
