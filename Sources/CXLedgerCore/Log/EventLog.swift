@@ -17,9 +17,13 @@ public final class EventLog: Sendable {
     /// both, the LMDB environment and its writer thread alive for the life of the process.
     private let observer = Mutex(WeakObserver())
     let groupCommit: GroupCommit
+    /// The newest ids, which the id index does not hold yet (see `RecentIds`).
+    let recentIds: RecentIds
 
-    /// Opens (creating when writable) the ledger in `directory`.
-    public init(directory: String, options: Environment.Options = .init(), groupCommitLimit: Int = 100_000) throws {
+    /// Opens (creating when writable) the ledger in `directory`. `idMergeEvery` new ids are kept in memory
+    /// before they are written to the id index, in one sorted batch.
+    public init(directory: String, options: Environment.Options = .init(), groupCommitLimit: Int = 100_000,
+                idMergeEvery: Int = 50_000) throws {
         if !options.readOnly {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } else if !FileManager.default.fileExists(atPath: directory + "/data.mdb") {
@@ -28,6 +32,7 @@ public final class EventLog: Sendable {
         environment = try Environment(path: directory, options: options)
         databases = LogDatabases(try environment.openDatabases(LogDatabases.names))
         groupCommit = GroupCommit(limit: groupCommitLimit)
+        recentIds = RecentIds(mergeEvery: idMergeEvery)
     }
 
     /// Installs what must move with every append (the live projections). The log does not keep it alive:
@@ -97,6 +102,7 @@ public final class EventLog: Sendable {
 
     private func beginAppends(in txn: borrowing WriteTransaction) throws -> PendingAppends {
         let head = try readHead(txn)
+        try recentIds.sync(head: head.position, log: self, in: txn)
         return PendingAppends(observer: observer.withLock { $0.value }, position: head.position,
                               recordedAt: head.recordedAt,
                               previousHash: Hex.decode(Array(head.hash.utf8)) ?? HashChain.genesis,
@@ -112,6 +118,7 @@ public final class EventLog: Sendable {
         value.append(contentsOf: appends.previousHash)
         withUnsafeBytes(of: (appends.recordedAt?.microseconds ?? 0).bigEndian) { value.append(contentsOf: $0) }
         try txn.put(databases.meta, key: "head", value: value)
+        try recentIds.mergeIfDue(log: self, in: txn)
         try appends.observer?.apply(appends.recorded, in: txn)
     }
 
@@ -200,7 +207,7 @@ public final class EventLog: Sendable {
                                                              streamVersion: planned.streamVersion,
                                                              recordedAtMember: recordedAtMember, previousHash: previousHash)
             try txn.put(db.events, key: BigEndianKey(planned.position), value: record, append: true)
-            try txn.put(db.ids, key: event.id, value: BigEndianKey(planned.position))
+            recentIds.add(event.idKey, at: planned.position)
             try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
                         value: BigEndianKey(planned.position))
             if observing {
@@ -230,8 +237,14 @@ public final class EventLog: Sendable {
     /// The original answer when `event.id` is stored with the same content; `id_conflict` when
     /// the content differs; nil when the id is new.
     private func storedAnswer(for event: ProposedEvent, in txn: borrowing some ReadableTransaction & ~Copyable) throws -> AppendedEvent? {
-        guard let positionBytes = try txn.get(databases.ids, key: event.id),
-              let position = positionBytes.withUnsafeBytes({ BigEndianKey.decode($0) }) else { return nil }
+        let position: Int
+        if let recent = recentIds.position(of: event.idKey) {
+            position = recent
+        } else {
+            guard let positionBytes = try txn.get(databases.ids, key: event.id),
+                  let indexed = positionBytes.withUnsafeBytes({ BigEndianKey.decode($0) }) else { return nil }
+            position = Int(indexed)
+        }
         guard let stored = try storedEvent(at: Int(position), in: txn) else { return nil }
         guard case .object(var members) = try stored.envelope() else { return nil }
         let answer = AppendedEvent(id: event.id, position: Int(position),

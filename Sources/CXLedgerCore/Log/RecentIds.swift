@@ -1,0 +1,92 @@
+import LMDB
+
+/// The ids of the newest events, which the id index (`log.ids`) does not hold yet: kept in memory by the writer
+/// and merged into the index in sorted batches.
+///
+/// Random (version 4) ids put each appended event in another leaf of the index, and copying a leaf per event
+/// was most of what a commit wrote: 40 KB an event, and half the append rate of time-ordered ids. The newest
+/// ids are in the log already, so the index may lag it: `ids-through` in `log.meta` says up to which position
+/// the index is complete, and the ids after it are read back from the log when a writer first needs them.
+/// Merged many at a time and in key order, each leaf of the index is copied once for many ids.
+final class RecentIds: @unchecked Sendable {
+    // @unchecked: used only on the environment's writer thread, inside its write transactions.
+
+    /// How many ids are kept before they are merged into the index.
+    let mergeEvery: Int
+    private var positions: [UTF8Key: Int] = [:]
+    /// The same ids in position order from `first` on: what to drop once the index holds them, or once the
+    /// transaction that added them turns out not to have committed.
+    private var order: [(position: Int, key: UTF8Key)] = []
+    private var first = 0
+    /// The last position whose id is held here or by the index; nil until first brought in line with the log.
+    private var through: Int?
+
+    static let metaKey = "ids-through"
+
+    init(mergeEvery: Int) {
+        self.mergeEvery = max(1, mergeEvery)
+    }
+
+    /// The position of the event with id `key`, when it is one of the ids held here.
+    func position(of key: UTF8Key) -> Int? { positions[key] }
+
+    /// Holds the id of the event appended at `position` in the current transaction.
+    func add(_ key: UTF8Key, at position: Int) {
+        positions[key] = position
+        order.append((position, key))
+        through = position
+    }
+
+    /// Brings the ids held here in line with `txn`, whose log ends at `head`: drops those a transaction added
+    /// without committing (past the head), drops those the index now holds, and reads back from the log those
+    /// it holds neither here nor in the index (when the writer starts, or another writer appended).
+    func sync(head: Int, log: EventLog, in txn: borrowing WriteTransaction) throws {
+        let indexed = try indexedThrough(head: head, log: log, in: txn)
+        while order.count > first, let last = order.last, last.position > head {
+            order.removeLast()
+            if positions[last.key] == last.position { positions[last.key] = nil }
+        }
+        while first < order.count, order[first].position <= indexed {
+            if positions[order[first].key] == order[first].position { positions[order[first].key] = nil }
+            first += 1
+        }
+        if first > 0 && first * 2 >= order.count {
+            order.removeFirst(first)
+            first = 0
+        }
+        var known = max(min(through ?? indexed, head), indexed)
+        if known < head {
+            try log.forEachEnvelope(from: known + 1, to: head, in: txn) { position, record in
+                let event = try RecordedEvent(storedAt: position, record: record)
+                add(UTF8Key(event.id), at: position)
+                known = position
+                return true
+            }
+        }
+        through = known
+    }
+
+    /// Writes every id held here into the index, in key order, once `mergeEvery` are held, and moves
+    /// `ids-through` to the last of them. They are let go of when a later transaction finds it committed.
+    func mergeIfDue(log: EventLog, in txn: borrowing WriteTransaction) throws {
+        guard order.count - first >= mergeEvery, let last = order.last else { return }
+        let batch = order[first...].sorted { $0.key.precedes($1.key) }
+        for entry in batch {
+            try entry.key.withBytes { key in
+                try txn.put(log.databases.ids, key: key, value: BigEndianKey(entry.position))
+            }
+        }
+        try txn.put(log.databases.meta, key: Self.metaKey, value: BigEndianKey(last.position))
+    }
+
+    /// Up to which position the index holds every id. A log written before the index could lag held every id
+    /// in it, so a log without the key gets it here, at its head, in the transaction about to append past it.
+    private func indexedThrough(head: Int, log: EventLog, in txn: borrowing WriteTransaction) throws -> Int {
+        if let value = try txn.get(log.databases.meta, key: Self.metaKey),
+           let position = value.withUnsafeBytes({ BigEndianKey.decode($0) }) {
+            return Int(position)
+        }
+        try txn.put(log.databases.meta, key: Self.metaKey, value: BigEndianKey(head))
+        return head
+    }
+}
