@@ -46,6 +46,12 @@ final class RecentIds: @unchecked Sendable {
             order.removeLast()
             if positions[last.key] == last.position { positions[last.key] = nil }
         }
+        if let last = order.last, last.position <= indexed {
+            // A merge of everything held committed, as it usually has: let go of it all at once.
+            positions.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            first = 0
+        }
         while first < order.count, order[first].position <= indexed {
             if positions[order[first].key] == order[first].position { positions[order[first].key] = nil }
             first += 1
