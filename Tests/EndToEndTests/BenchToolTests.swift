@@ -17,6 +17,15 @@ import Testing
         return try JSONParser.parse(Array(line.utf8))
     }
 
+    /// The result lists three runs' events/s and reports the median one's.
+    static func expectMedianOfThreeRuns(_ result: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let runs = (result["runsEventsPerSecond"]?.arrayValue ?? []).compactMap { $0.doubleValue }
+        #expect(runs.count == 3 && result["runs"] == 3, sourceLocation: sourceLocation)
+        let reported = try #require(result["eventsPerSecond"]?.doubleValue, sourceLocation: sourceLocation)
+        // Rounded separately from the median run's own figure.
+        #expect(abs(reported - runs.sorted()[1]) <= 1, "\(reported) against \(runs)", sourceLocation: sourceLocation)
+    }
+
     @Test("append prints one JSON object with SPEC's keys and no errors",
           .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
     func appendPrintsItsFigures() throws {
@@ -40,11 +49,7 @@ import Testing
         let scratch = HarnessDirectory("bench-rebuild")
         let result = try Self.figures(["rebuild", "--events", "3000", "--runs", "3", "--json"], in: scratch)
         #expect(result["scenario"] == "rebuild" && result["events"] == 3000 && result["errors"] == 0)
-        let runs = (result["runsEventsPerSecond"]?.arrayValue ?? []).compactMap { $0.doubleValue }
-        #expect(runs.count == 3 && result["runs"] == 3)
-        let reported = try #require(result["eventsPerSecond"]?.doubleValue)
-        // Rounded separately from the median run's own figure.
-        #expect(abs(reported - runs.sorted()[1]) <= 1, "\(reported) against \(runs)")
+        try Self.expectMedianOfThreeRuns(result)
         let refused = try Harness.run("cxledger-bench", ["rebuild", "--events", "10", "--runs", "0"], scratch: scratch.path)
         #expect(refused.status != 0 && refused.output.contains("--runs must be at least 1"), "\(refused.output)")
     }
@@ -55,10 +60,7 @@ import Testing
         let scratch = HarnessDirectory("bench-decode")
         let result = try Self.figures(["decode", "--events", "1500", "--runs", "3", "--json"], in: scratch)
         #expect(result["scenario"] == "decode" && result["events"] == 1500 && result["errors"] == 0)
-        let runs = (result["runsEventsPerSecond"]?.arrayValue ?? []).compactMap { $0.doubleValue }
-        #expect(runs.count == 3 && result["runs"] == 3)
-        let reported = try #require(result["eventsPerSecond"]?.doubleValue)
-        #expect(abs(reported - runs.sorted()[1]) <= 1, "\(reported) against \(runs)")
+        try Self.expectMedianOfThreeRuns(result)
         #expect((result["averageEventBytes"]?.doubleValue ?? 0) > 200)
         let refused = try Harness.run("cxledger-bench", ["decode", "--events", "0"], scratch: scratch.path)
         #expect(refused.status != 0 && refused.output.contains("--events must be at least 1"), "\(refused.output)")

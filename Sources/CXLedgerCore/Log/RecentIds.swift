@@ -18,8 +18,6 @@ final class RecentIds: @unchecked Sendable {
     /// transaction that added them turns out not to have committed.
     private var order: [(position: Int, key: UTF8Key)] = []
     private var first = 0
-    /// The last position whose id is held here or by the index; nil until first brought in line with the log.
-    private var through: Int?
 
     static let metaKey = "ids-through"
 
@@ -34,7 +32,6 @@ final class RecentIds: @unchecked Sendable {
     func add(_ key: UTF8Key, at position: Int) {
         positions[key] = position
         order.append((position, key))
-        through = position
     }
 
     /// Brings the ids held here in line with `txn`, whose log ends at `head`: drops those a transaction added
@@ -60,16 +57,14 @@ final class RecentIds: @unchecked Sendable {
             order.removeFirst(first)
             first = 0
         }
-        var known = max(min(through ?? indexed, head), indexed)
+        // Held here or by the index: every id through the last one held, or through the mark.
+        let known = max(order.last?.position ?? indexed, indexed)
         if known < head {
             try log.forEachEnvelope(from: known + 1, to: head, in: txn) { position, record in
-                let event = try RecordedEvent(storedAt: position, record: record)
-                add(UTF8Key(event.id), at: position)
-                known = position
+                add(UTF8Key(try RecordedEvent(storedAt: position, record: record).id), at: position)
                 return true
             }
         }
-        through = known
     }
 
     /// Writes every id held here into the index, in key order, once `mergeEvery` are held, and moves
