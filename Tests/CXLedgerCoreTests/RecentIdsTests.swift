@@ -86,7 +86,32 @@ struct RecentIdsTests {
         let retry = try log.append([interaction(4)])[0]
         #expect(retry.alreadyStored && retry.position == 4)
         #expect(try log.append([interaction(6)])[0].position == 6)
-        // The mark is set where the index stopped holding every id.
-        #expect(try indexed(log) == (5, 5))
+        // The mark was set at the head; event 6's id sorts after every id in the index, so it went straight in.
+        #expect(try indexed(log) == (6, 6))
+    }
+
+    @Test("ids that sort after every id in the index go straight in; one out of order is held, and those after it too")
+    func idsInKeyOrderGoStraightIn() throws {
+        let dir = FixtureDirectory("recent-ids-straight")
+        func event(_ id: String) throws -> ProposedEvent {
+            try fixtureEvent("interaction.recorded", id: id, data: ["channel": "email", "direction": "inbound"])
+        }
+        // Salt 1 puts these after every salt-0 id.
+        let inOrder = (1...11).map { fixtureID($0, salt: 1) }, early = fixtureID(99, salt: 0)
+        do {
+            let log = try EventLog(directory: dir.path, idMergeEvery: 1_000)
+            for id in inOrder.prefix(10) { try log.append([event(id)]) }
+            #expect(try indexed(log) == (10, 10))
+            #expect(try log.append([event(early)])[0].position == 11)
+            #expect(try log.append([event(inOrder[10])])[0].position == 12)
+            #expect(try indexed(log) == (10, 10))
+            for (id, position) in [(early, 11), (inOrder[10], 12), (inOrder[3], 4)] {
+                let retry = try log.append([event(id)])[0]
+                #expect(retry.alreadyStored && retry.position == position)
+            }
+        }
+        let reopened = try EventLog(directory: dir.path, idMergeEvery: 1_000)
+        let retry = try reopened.append([event(early)])[0]
+        #expect(retry.alreadyStored && retry.position == 11)
     }
 }

@@ -207,7 +207,7 @@ public final class EventLog: Sendable {
                                                              streamVersion: planned.streamVersion,
                                                              recordedAtMember: recordedAtMember, previousHash: previousHash)
             try txn.put(db.events, key: BigEndianKey(planned.position), value: record, append: true)
-            recentIds.add(event.idKey, at: planned.position)
+            try recentIds.add(event.idKey, at: planned.position, log: self, in: txn)
             try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
                         value: BigEndianKey(planned.position))
             if observing {

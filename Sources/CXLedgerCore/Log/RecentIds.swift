@@ -7,7 +7,9 @@ import LMDB
 /// was most of what a commit wrote: 40 KB an event, and half the append rate of time-ordered ids. The newest
 /// ids are in the log already, so the index may lag it: `ids-through` in `log.meta` says up to which position
 /// the index is complete, and the ids after it are read back from the log when a writer first needs them.
-/// Merged many at a time and in key order, each leaf of the index is copied once for many ids.
+/// Merged many at a time and in key order, each leaf of the index is copied once for many ids. An id that sorts
+/// after every id in the index while none is held here goes straight in, as time-ordered ids (UUIDv7) from one
+/// sender do: appended at the index's end, they cost a leaf for many ids already.
 final class RecentIds: @unchecked Sendable {
     // @unchecked: used only on the environment's writer thread, inside its write transactions.
 
@@ -18,6 +20,10 @@ final class RecentIds: @unchecked Sendable {
     /// transaction that added them turns out not to have committed.
     private var order: [(position: Int, key: UTF8Key)] = []
     private var first = 0
+    /// The greatest id in the index, in the current transaction (nil: the index is empty).
+    private var indexEnd: UTF8Key?
+    /// The last position whose id went straight into the index in the current transaction.
+    private var straightThrough: Int?
 
     static let metaKey = "ids-through"
 
@@ -28,8 +34,19 @@ final class RecentIds: @unchecked Sendable {
     /// The position of the event with id `key`, when it is one of the ids held here.
     func position(of key: UTF8Key) -> Int? { positions[key] }
 
-    /// Holds the id of the event appended at `position` in the current transaction.
-    func add(_ key: UTF8Key, at position: Int) {
+    /// Takes the id of the event appended at `position` in the current transaction: straight into the index
+    /// when that appends it at the end and no id is held (so the index holds every id before it), else here.
+    func add(_ key: UTF8Key, at position: Int, log: EventLog, in txn: borrowing WriteTransaction) throws {
+        guard order.count == first, indexEnd.map({ $0.precedes(key) }) ?? true else {
+            hold(key, at: position)
+            return
+        }
+        try key.withBytes { try txn.put(log.databases.ids, key: $0, value: BigEndianKey(position)) }
+        indexEnd = key
+        straightThrough = position
+    }
+
+    private func hold(_ key: UTF8Key, at position: Int) {
         positions[key] = position
         order.append((position, key))
     }
@@ -61,15 +78,25 @@ final class RecentIds: @unchecked Sendable {
         let known = max(order.last?.position ?? indexed, indexed)
         if known < head {
             try log.forEachEnvelope(from: known + 1, to: head, in: txn) { position, record in
-                add(UTF8Key(try RecordedEvent(storedAt: position, record: record).id), at: position)
+                hold(UTF8Key(try RecordedEvent(storedAt: position, record: record).id), at: position)
                 return true
             }
         }
+        indexEnd = nil
+        try txn.scan(log.databases.ids, reverse: true) { key, _ in
+            indexEnd = UTF8Key(bytes: key)
+            return false
+        }
+        straightThrough = nil
     }
 
     /// Writes every id held here into the index, in key order, once `mergeEvery` are held, and moves
     /// `ids-through` to the last of them. They are let go of when a later transaction finds it committed.
     func mergeIfDue(log: EventLog, in txn: borrowing WriteTransaction) throws {
+        // Ids held here all came after the last one that went straight in, so the index holds every id up to it.
+        if let straightThrough {
+            try txn.put(log.databases.meta, key: Self.metaKey, value: BigEndianKey(straightThrough))
+        }
         guard order.count - first >= mergeEvery, let last = order.last else { return }
         let batch = order[first...].sorted { $0.key.precedes($1.key) }
         for entry in batch {
