@@ -186,3 +186,20 @@ func fixtureRecheckChain(_ events: [StoredEvent], sourceLocation: SourceLocation
     }
     return hashes
 }
+
+/// A value shared between a test's threads, guarded by an `NSLock`. The concurrency tests run under
+/// ThreadSanitizer, which cannot see `Synchronization.Mutex` lock on Linux (see `.ci/tsan-suppressions.txt`)
+/// and reported two threads' `withLock` closures as racing; it sees an `NSLock` (a pthread mutex).
+final class FixtureLocked<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched inside `lock`.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

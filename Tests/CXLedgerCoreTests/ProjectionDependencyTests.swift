@@ -138,7 +138,7 @@ struct ProjectionDependencyTests {
         let l = try ProjectionFixtureLedger(salt: 9)
         try rebuildFixtureAppendHistory(l.log, events: 2_000, seed: 5)
         let host = l.host
-        let failures = Mutex<[String]>([])
+        let failures = FixtureLocked<[String]>([])
         let group = DispatchGroup()
         for type in [RepeatIncidentsProjection.self, CustomerHistoryProjection.self, AtRiskProjection.self] as [any Projection.Type] {
             for check in [false, true] {

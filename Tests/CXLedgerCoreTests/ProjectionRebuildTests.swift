@@ -112,8 +112,8 @@ final class RebuildFixtureObservations: Sendable {
         var liveGeneration: Int?
         var newGenerationCases: Int
     }
-    let chunks = Mutex<[Chunk]>([])
-    let failures = Mutex<[String]>([])
+    let chunks = FixtureLocked<[Chunk]>([])
+    let failures = FixtureLocked<[String]>([])
 }
 
 @Suite("Projection rebuild, check and versions")
@@ -212,8 +212,8 @@ struct ProjectionRebuildTests {
             // An appender on its own thread: it appends a batch whenever the rebuild's progress callback asks,
             // and the callback waits for it, so every such append falls strictly between two chunks.
             let go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-            let appended = Mutex(0)
-            let stop = Mutex(false)
+            let appended = FixtureLocked(0)
+            let stop = FixtureLocked(false)
             let observations = RebuildFixtureObservations()
             let appender = Thread {
                 while true {
@@ -412,7 +412,7 @@ struct ProjectionRebuildTests {
                 let prefetch = RebuildPrefetch(log: log, from: 1, to: head, batch: batch, consumers: 2, decoders: decoders)
                 defer { prefetch.stop() }
                 // Each consumer on a thread of its own, as in a rebuild: the decoders wait for the slower one.
-                let seen = Mutex<[[Int]]>([[], []])
+                let seen = FixtureLocked<[[Int]]>([[], []])
                 let done = DispatchGroup()
                 for consumer in [0, 1] {
                     done.enter()
