@@ -118,7 +118,7 @@ public final class EventLog: Sendable {
         value.append(contentsOf: appends.previousHash)
         withUnsafeBytes(of: (appends.recordedAt?.microseconds ?? 0).bigEndian) { value.append(contentsOf: $0) }
         try txn.put(databases.meta, key: "head", value: value)
-        try recentIds.mergeIfDue(log: self, in: txn)
+        try recentIds.finishTransaction(log: self, in: txn)
         try appends.observer?.apply(appends.recorded, in: txn)
     }
 

@@ -90,9 +90,10 @@ final class RecentIds: @unchecked Sendable {
         straightThrough = nil
     }
 
-    /// Writes every id held here into the index, in key order, once `mergeEvery` are held, and moves
-    /// `ids-through` to the last of them. They are let go of when a later transaction finds it committed.
-    func mergeIfDue(log: EventLog, in txn: borrowing WriteTransaction) throws {
+    /// Ends the transaction's part: moves `ids-through` past the ids that went straight in, and once
+    /// `mergeEvery` are held, writes them all into the index in key order and moves it to the last of them.
+    /// They are let go of when a later transaction finds the mark committed.
+    func finishTransaction(log: EventLog, in txn: borrowing WriteTransaction) throws {
         // Ids held here all came after the last one that went straight in, so the index holds every id up to it.
         if let straightThrough {
             try txn.put(log.databases.meta, key: Self.metaKey, value: BigEndianKey(straightThrough))
