@@ -245,9 +245,9 @@ public final class EventLog: Sendable {
                   let indexed = positionBytes.withUnsafeBytes({ BigEndianKey.decode($0) }) else { return nil }
             position = Int(indexed)
         }
-        guard let stored = try storedEvent(at: Int(position), in: txn) else { return nil }
+        guard let stored = try storedEvent(at: position, in: txn) else { return nil }
         guard case .object(var members) = try stored.envelope() else { return nil }
-        let answer = AppendedEvent(id: event.id, position: Int(position),
+        let answer = AppendedEvent(id: event.id, position: position,
                                    stream: members["stream"]?.stringValue ?? "",
                                    streamVersion: members["streamVersion"]?.intValue ?? 0,
                                    hash: members["hash"]?.stringValue ?? "", alreadyStored: true)
