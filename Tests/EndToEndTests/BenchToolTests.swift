@@ -79,6 +79,34 @@ import Testing
         #expect(await server.terminate() == 0)
     }
 
+    @Test("ingest posts to a ledger it starts with either id shape, and no client's events are refused",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
+    func ingestStoresEveryClientsEvents() throws {
+        let scratch = HarnessDirectory("bench-ingest")
+        // Four clients: with seeds taken as `seed | 1`, the second and third drew the same random ids.
+        for randomIds in [false, true] {
+            let result = try Self.figures(["ingest", "--clients", "4", "--seconds", "1", "--json"] + (randomIds ? ["--random-ids"] : []),
+                                          in: scratch)
+            #expect(result["scenario"] == "ingest" && result["randomIds"] == .bool(randomIds))
+            #expect(result["errors"] == 0, "\(result)")
+            #expect((result["events"]?.doubleValue ?? 0) > 0)
+        }
+    }
+
+    @Test("a run whose requests are refused says why and exits non-zero",
+          .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
+    func refusedRequestsFailTheRun() async throws {
+        let scratch = HarnessDirectory("bench-refused")
+        let server = try await ServeChild.start(data: scratch.sub("data"), socket: scratch.sub("rw.sock"), logDirectory: scratch.path,
+                                                extra: ["--read-only-socket", scratch.sub("ro.sock")])
+        defer { server.kill() }
+        let run = try Harness.run("cxledger-bench", ["ingest", "--socket", scratch.sub("ro.sock"), "--clients", "2", "--seconds", "0.3",
+                                                     "--json"], scratch: scratch.path)
+        #expect(run.status != 0, "\(run.output)")
+        #expect(run.output.contains("ingest: ") && run.output.contains(" errors, the first: 4"), "\(run.output)")
+        #expect(run.output.contains("had errors; their figures do not count"), "\(run.output)")
+    }
+
     @Test("ingest --floor posts to an HTTP server with no ledger and reports it as ingest-floor",
           .enabled(if: BenchToolTests.benchBuilt, "needs .build/debug/cxledger-bench (swift build)"))
     func ingestFloorRuns() throws {

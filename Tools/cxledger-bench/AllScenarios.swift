@@ -50,7 +50,7 @@ struct AllScenarios: AsyncParsableCommand {
         emit(try RebuildScenario.measure(ledger))
         for r in try QueryScenario.measure(ledger, queries: 5_000) { emit(r) }
         emit(try VerifyScenario.measure(ledger.log, events: ledger.events))
-        guard peers else { return }
+        guard peers else { return try BenchResult.failIfAnyErrors() }
         let timeOrdered = ["single": single.eventsPerSecond, "batch100": batched.eventsPerSecond]
         let random = ["single": singleRandom.eventsPerSecond, "batch100": batchedRandom.eventsPerSecond]
         for script in ["postgres-bench.sh", "redis-bench.sh"] {
@@ -78,6 +78,7 @@ struct AllScenarios: AsyncParsableCommand {
                 }
             }
         }
+        try BenchResult.failIfAnyErrors()
     }
 }
 

@@ -16,6 +16,7 @@ struct AppendScenario: ParsableCommand {
     func run() throws {
         let result = try Self.measure(events: events, batch: batch, projections: !noProjections, randomIds: randomIds)
         result.print(json: json)
+        try BenchResult.failIfAnyErrors()
     }
 
     static func measure(events: Int, batch: Int, projections: Bool, randomIds: Bool = false) throws -> BenchResult {

@@ -1,5 +1,7 @@
+import ArgumentParser
 import CXLedgerCore
 import Foundation
+import Synchronization
 
 /// One scenario's figures, printed as a table row or as one JSON object.
 struct BenchResult {
@@ -45,7 +47,24 @@ struct BenchResult {
         return .object(o)
     }
 
+    /// Scenarios printed with errors in this process.
+    private static let scenariosWithErrors = Atomic<Int>(0)
+
+    /// Ends the run with a non-zero status when a printed scenario had errors: a rate that counts refused
+    /// requests, or leaves them out, does not measure what it says.
+    static func failIfAnyErrors() throws {
+        let count = scenariosWithErrors.load(ordering: .relaxed)
+        guard count > 0 else { return }
+        FileHandle.standardError.write(Data("cxledger-bench: \(count) scenario(s) had errors; their figures do not count\n".utf8))
+        throw ExitCode(1)
+    }
+
     func print(json asJSON: Bool) {
+        if errors > 0 {
+            Self.scenariosWithErrors.add(1, ordering: .relaxed)
+            let first = extra["firstError"]?.stringValue.map { ", the first: \($0)" } ?? ""
+            FileHandle.standardError.write(Data("cxledger-bench: \(scenario): \(errors) errors\(first)\n".utf8))
+        }
         if asJSON {
             Swift.print(String(decoding: CanonicalJSON.encode(json), as: UTF8.self))
         } else {

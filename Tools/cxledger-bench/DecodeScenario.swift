@@ -19,6 +19,7 @@ struct DecodeScenario: ParsableCommand {
 
     func run() throws {
         try Self.measure(events: events, runs: runs).print(json: json)
+        try BenchResult.failIfAnyErrors()
     }
 
     static func measure(events: Int, runs: Int) throws -> BenchResult {

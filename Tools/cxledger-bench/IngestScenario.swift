@@ -29,6 +29,7 @@ struct IngestScenario: AsyncParsableCommand {
         try await Self.measure(socket: socket, clients: clients, batch: batch, seconds: seconds, window: window, floor: floor,
                                randomIds: randomIds)
             .print(json: json)
+        try BenchResult.failIfAnyErrors()
     }
 
     /// With `floor`, the clients post to `http-floor-server` (no ledger) and the result's scenario is `ingest-floor`.
@@ -73,6 +74,7 @@ struct IngestScenario: AsyncParsableCommand {
         }
         let rates = perWindow.map { Double($0) / width }
         result.extra["randomIds"] = .bool(randomIds)
+        if let firstError = results.lazy.compactMap(\.firstError).first { result.extra["firstError"] = .string(firstError) }
         result.extra["windowSeconds"] = .number((width * 1000).rounded() / 1000)
         result.extra["windowEventsPerSecond"] = .array(rates.map { .number($0.rounded()) })
         if let first = rates.first, first > 0, let last = rates.last {
@@ -84,6 +86,8 @@ struct IngestScenario: AsyncParsableCommand {
     private struct ClientTally: Sendable {
         var events = 0
         var errors = 0
+        /// The first refusal's status and answer, so that a run whose requests failed says why.
+        var firstError: String?
         var latenciesMs: [Double] = []
         /// When each acknowledged request was answered (seconds since the run began) and how many events it stored.
         var acks: [(at: Double, events: Int)] = []
@@ -113,6 +117,7 @@ struct IngestScenario: AsyncParsableCommand {
                 tally.acks.append((t1 - start, batch))
             } else {
                 tally.errors += 1
+                if tally.firstError == nil { tally.firstError = "\(answer.status) \(answer.text.prefix(300))" }
             }
         }
         return tally

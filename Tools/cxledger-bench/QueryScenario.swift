@@ -15,6 +15,7 @@ struct QueryScenario: ParsableCommand {
         let ledger = try GeneratedLedger.make(events: events, name: "query")
         defer { ledger.remove() }
         for result in try Self.measure(ledger, queries: queries) { result.print(json: json) }
+        try BenchResult.failIfAnyErrors()
     }
 
     static func measure(_ ledger: GeneratedLedger, queries: Int) throws -> [BenchResult] {

@@ -17,6 +17,7 @@ struct RebuildScenario: ParsableCommand {
         let ledger = try GeneratedLedger.make(events: events, name: "rebuild", keep: data)
         defer { ledger.remove() }
         try Self.measure(ledger, runs: runs).print(json: json)
+        try BenchResult.failIfAnyErrors()
     }
 
     /// The median of `runs` rebuilds (each a new generation of every projection): on this shared machine one

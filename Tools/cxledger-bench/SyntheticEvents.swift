@@ -9,7 +9,13 @@ struct SyntheticEvents {
     private let randomIds: Bool
 
     init(seed: UInt64 = 42, randomIds: Bool = false) {
-        state = seed | 1
+        // Scrambled first, so that every seed starts its own sequence: `seed | 1` alone gave seeds 2 and 3 (two
+        // of the ingest clients) the same one, and so the same random ids, half of them refused as `id_conflict`.
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        state = z == 0 ? 0x9E37_79B9_7F4A_7C15 : z
         self.randomIds = randomIds
     }
 

@@ -11,6 +11,7 @@ struct VerifyScenario: ParsableCommand {
 
     func run() throws {
         try Self.measure(events: events).print(json: json)
+        try BenchResult.failIfAnyErrors()
     }
 
     static func measure(events: Int) throws -> BenchResult {
