@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CXLedgerCore
 
@@ -425,16 +426,39 @@ struct EventValidatorTests {
         #expect(try postedContent(event)["id"] == "0f8fad5b-d9cb-469f-a165-70867728950e")
     }
 
-    @Test func missingIdIsGeneratedAsRandomV4() throws {
+    @Test func missingIdIsGeneratedAsTimeOrderedV7() throws {
         let envelope = setting(nil, at: "id", in: example(.caseOpened))
+        let before = UInt64(Date().timeIntervalSince1970 * 1000)
         let a = try EventValidator.validate(envelope)
         let b = try EventValidator.validate(envelope)
+        let after = UInt64(Date().timeIntervalSince1970 * 1000)
         #expect(a.id != b.id)
+        // Made one after the other, they sort in that order, as the id index takes them cheapest.
+        #expect(a.id < b.id)
         #expect(EventID.normalize(a.id) == a.id)
         let bytes = Array(a.id.utf8)
-        #expect(bytes[14] == UInt8(ascii: "4"))
+        #expect(bytes[14] == UInt8(ascii: "7"))
         #expect([UInt8(ascii: "8"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "b")].contains(bytes[19]))
+        // The first 48 bits are the Unix time in milliseconds.
+        let hex = a.id.replacingOccurrences(of: "-", with: "")
+        let milliseconds = try #require(UInt64(hex.prefix(12), radix: 16))
+        #expect(milliseconds >= before && milliseconds <= after + 1)
         #expect(try postedContent(a)["id"] == .string(a.id))
+    }
+
+    @Test func timeOrderedIdsKeepTheirOrderPastTheCounterAndABackwardClock() {
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        var generator = SystemRandomNumberGenerator()
+        var ids: [String] = []
+        // More than the 12-bit counter holds in one millisecond, then a clock a second behind.
+        for _ in 0..<5000 { ids.append(EventID.timeOrdered(milliseconds: now, using: &generator)) }
+        for _ in 0..<100 { ids.append(EventID.timeOrdered(milliseconds: now - 1000, using: &generator)) }
+        for id in ids {
+            #expect(EventID.normalize(id) == id)
+            let b = Array(id.utf8)
+            #expect(b[14] == UInt8(ascii: "7") && "89ab".utf8.contains(b[19]))
+        }
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 })
     }
 
     @Test func randomUUIDsHaveVersionAndVariantBits() {

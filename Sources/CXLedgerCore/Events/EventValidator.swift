@@ -47,7 +47,7 @@ public enum EventValidator {
         let id: String
         switch idValue {
         case nil, .null?:
-            id = EventID.random()
+            id = EventID.timeOrdered()
         case .string(let s)?:
             guard let normalized = EventID.normalize(s) else {
                 throw LedgerError.invalidEvent("id", "must be a UUID")
