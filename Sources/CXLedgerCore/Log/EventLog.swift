@@ -198,24 +198,29 @@ public final class EventLog: Sendable {
         var hashes: [String] = []
         hashes.reserveCapacity(plan.count)
         if observing { appends.recorded.reserveCapacity(appends.recorded.count + plan.count) }
-        for planned in plan {
-            let event = events[planned.index]
-            if let caseId = event.caseId, let state = planned.caseState {
-                try txn.put(db.cases, key: caseId, value: state.encoded)
+        // One cursor stays on the log's last leaf for the whole batch, where a put per event would walk down to it.
+        try txn.appending(to: db.events) { log in
+            for planned in plan {
+                let event = events[planned.index]
+                if let caseId = event.caseId, let state = planned.caseState {
+                    try txn.put(db.cases, key: caseId, value: state.encoded)
+                }
+                let (record, hash) = StoredEnvelopeWriter.record(for: event, position: planned.position,
+                                                                 streamVersion: planned.streamVersion,
+                                                                 recordedAtMember: recordedAtMember, previousHash: previousHash)
+                try BigEndianKey(planned.position).withBytes { k in
+                    try record.withUnsafeBytes { v in try log.put(rawKey: k, rawValue: v) }
+                }
+                try recentIds.add(event.idKey, at: planned.position, log: self, in: txn)
+                try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
+                            value: BigEndianKey(planned.position))
+                if observing {
+                    appends.recorded.append(RecordedEvent(event, position: planned.position, streamVersion: planned.streamVersion,
+                                                          recordedAt: recordedAt))
+                }
+                previousHash = hash
+                hashes.append(Hex.string(hash))
             }
-            let (record, hash) = StoredEnvelopeWriter.record(for: event, position: planned.position,
-                                                             streamVersion: planned.streamVersion,
-                                                             recordedAtMember: recordedAtMember, previousHash: previousHash)
-            try txn.put(db.events, key: BigEndianKey(planned.position), value: record, append: true)
-            try recentIds.add(event.idKey, at: planned.position, log: self, in: txn)
-            try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),
-                        value: BigEndianKey(planned.position))
-            if observing {
-                appends.recorded.append(RecordedEvent(event, position: planned.position, streamVersion: planned.streamVersion,
-                                                      recordedAt: recordedAt))
-            }
-            previousHash = hash
-            hashes.append(Hex.string(hash))
         }
         appends.position = startPosition + plan.count
         appends.recordedAt = recordedAt
