@@ -27,6 +27,7 @@ struct Cursor: ~Copyable {
     func last() throws(LMDBError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? { try get(MDB_LAST) }
     func next() throws(LMDBError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? { try get(MDB_NEXT) }
     func previous() throws(LMDBError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? { try get(MDB_PREV) }
+    func current() throws(LMDBError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? { try get(MDB_GET_CURRENT) }
     func seek(atLeast key: UnsafeRawBufferPointer) throws(LMDBError) -> (UnsafeRawBufferPointer, UnsafeRawBufferPointer)? {
         try get(MDB_SET_RANGE, key: key)
     }

@@ -13,8 +13,8 @@ public struct WriteCursor: ~Copyable {
         self.database = database
     }
 
-    /// Moves to the last entry whose key is at most `key`, and returns it (nil, and nowhere, when there is none).
-    /// The buffers are valid until the cursor moves or writes.
+    /// Moves to the last entry whose key is at most `key`, and returns it, or nil when there is none. The buffers
+    /// are valid until the cursor moves or writes.
     public func last(atMost key: UnsafeRawBufferPointer) throws(LMDBError) -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)? {
         guard let after = try cursor.seek(atLeast: key) else { return try cursor.last() }
         if after.0.elementsEqual(key) { return after }
@@ -23,8 +23,21 @@ public struct WriteCursor: ~Copyable {
 
     /// Stores `value` in place of the entry the cursor is on, whose key is `key`; the value's size may change.
     /// `key` and `value` must not point into the database's pages.
+    ///
+    /// LMDB itself does not check the key: it would put `key` where the cursor's entry was, out of order (after a
+    /// `last(atMost:)` that found nothing, the cursor is still on the first entry). So it is checked here, and a
+    /// cursor on another key, or on none, fails with `EINVAL` and writes nothing.
     public func replaceCurrent(rawKey key: UnsafeRawBufferPointer, rawValue value: UnsafeRawBufferPointer) throws(LMDBError) {
-        try cursor.put(key, value, flags: UInt32(MDB_CURRENT), "mdb_cursor_put(\(database.name), current)")
+        let operation = "mdb_cursor_put(\(database.name), current)"
+        let onKey: Bool
+        do {
+            onKey = try cursor.current().map { $0.0.elementsEqual(key) } ?? false
+        } catch {
+            // MDB_GET_CURRENT on a cursor that was never positioned.
+            onKey = false
+        }
+        guard onKey else { throw LMDBError(code: 22 /* EINVAL */, operation: operation + ": the cursor is not on that key") }
+        try cursor.put(key, value, flags: UInt32(MDB_CURRENT), operation)
     }
 
     /// Stores `value` under `key`, wherever it sorts; the cursor ends up on it.

@@ -447,18 +447,26 @@ struct EventValidatorTests {
     }
 
     @Test func timeOrderedIdsKeepTheirOrderPastTheCounterAndABackwardClock() {
-        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        // A clock of its own: the process's clock is shared with tests that run beside this one.
+        var clock = EventID.TimeOrderedClock()
         var generator = SystemRandomNumberGenerator()
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
         var ids: [String] = []
         // More than the 12-bit counter holds in one millisecond, then a clock a second behind.
-        for _ in 0..<5000 { ids.append(EventID.timeOrdered(milliseconds: now, using: &generator)) }
-        for _ in 0..<100 { ids.append(EventID.timeOrdered(milliseconds: now - 1000, using: &generator)) }
+        for t in Array(repeating: now, count: 5000) + Array(repeating: now - 1000, count: 100) {
+            let (milliseconds, counter) = clock.next(now: t, fresh: generator.next())
+            ids.append(EventID.timeOrdered(milliseconds: milliseconds, counter: counter, random: generator.next()))
+        }
+        #expect(clock.milliseconds > now && clock.milliseconds <= now + 2, "borrowed \(clock.milliseconds - now) ms")
         for id in ids {
             #expect(EventID.normalize(id) == id)
             let b = Array(id.utf8)
             #expect(b[14] == UInt8(ascii: "7") && "89ab".utf8.contains(b[19]))
         }
         #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 })
+        // The parts sit where RFC 9562 puts them.
+        #expect(EventID.timeOrdered(milliseconds: 0x0123_4567_89AB, counter: 0xCDE, random: 0xFFFF_FFFF_FFFF_FFFF)
+                == "01234567-89ab-7cde-bfff-ffffffffffff")
     }
 
     @Test func randomUUIDsHaveVersionAndVariantBits() {

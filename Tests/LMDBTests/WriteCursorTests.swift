@@ -78,4 +78,45 @@ import Testing
             }
         }
     }
+
+    /// Replacing under a cursor that is on another key, or that found nothing before the first key, fails and
+    /// leaves the database as it was.
+    @Test func replaceCurrentRefusesAKeyTheCursorIsNotOn() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try Environment(path: dir)
+        let db = try env.openDatabases(["entries"])[0]
+        try env.write { txn in
+            for k in ["b", "d"] { try txn.put(db, key: bytes(k), value: bytes(k.uppercased())) }
+        }
+        for (bound, key) in [("a", "a"), ("c", "c"), ("c", "d")] {
+            do {
+                try env.write { txn in
+                    try txn.withCursor(db) { cursor in
+                        _ = try bytes(bound).withUnsafeBytes { try cursor.last(atMost: $0) }
+                        try bytes(key).withUnsafeBytes { k in try bytes("X").withUnsafeBytes { v in try cursor.replaceCurrent(rawKey: k, rawValue: v) } }
+                    }
+                }
+                Issue.record("replacing \(key) after looking for at most \(bound) was allowed")
+            } catch let error as LMDBError {
+                #expect(error.code == 22 && error.operation.contains("the cursor is not on that key"), "\(error)")
+            }
+        }
+        // Never positioned at all.
+        #expect(throws: LMDBError.self) {
+            try env.write { txn in
+                try txn.withCursor(db) { cursor in
+                    try bytes("b").withUnsafeBytes { k in try bytes("X").withUnsafeBytes { v in try cursor.replaceCurrent(rawKey: k, rawValue: v) } }
+                }
+            }
+        }
+        var entries: [String] = []
+        try env.read { txn in
+            try txn.scan(db) { k, v in
+                entries.append(String(decoding: k, as: UTF8.self) + "=" + String(decoding: v, as: UTF8.self))
+                return true
+            }
+        }
+        #expect(entries == ["b=B", "d=D"])
+    }
 }

@@ -39,36 +39,48 @@ public enum EventID {
         return random(using: &generator)
     }
 
-    /// The last version 7 id's milliseconds and 12-bit counter, so that ids made in one process sort in the
-    /// order they were made, even many in one millisecond.
-    private static let lastTimeOrdered = Mutex<(milliseconds: UInt64, counter: UInt64)>((0, 0))
+    /// The milliseconds and 12-bit counter of the last version 7 id, so that ids made one after the other sort in
+    /// that order, even many in one millisecond.
+    struct TimeOrderedClock {
+        var milliseconds: UInt64 = 0
+        var counter: UInt64 = 0
 
-    /// A fresh time-ordered UUID (version 7, RFC 9562) in lower case: 48 bits of Unix milliseconds, a 12-bit
-    /// counter that starts at a random value each millisecond, then 62 random bits.
-    ///
-    /// The ledger makes these for events posted without an id. Ids that sort in the order they are appended go
-    /// straight to the end of the id index, where random ones would each copy a leaf of it (see `RecentIds`).
-    public static func timeOrdered() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return timeOrdered(milliseconds: UInt64(max(0, Date().timeIntervalSince1970 * 1000)), using: &generator)
-    }
-
-    static func timeOrdered<G: RandomNumberGenerator>(milliseconds now: UInt64, using generator: inout G) -> String {
-        let fresh: UInt64 = generator.next()
-        let (milliseconds, counter) = lastTimeOrdered.withLock { last -> (UInt64, UInt64) in
-            if now > last.milliseconds {
+        /// The milliseconds and counter of the next id, made at `now` with `fresh` random bits.
+        mutating func next(now: UInt64, fresh: UInt64) -> (milliseconds: UInt64, counter: UInt64) {
+            if now > milliseconds {
                 // Half the counter's range left for the ids still to come in this millisecond.
-                last = (now, fresh & 0x7FF)
-            } else if last.counter < 0xFFF {
-                last.counter += 1
+                (milliseconds, counter) = (now, fresh & 0x7FF)
+            } else if counter < 0xFFF {
+                counter += 1
             } else {
                 // 4,096 ids in one millisecond (or a clock that went back): borrow the next millisecond.
-                last = (last.milliseconds + 1, fresh & 0x7FF)
+                (milliseconds, counter) = (milliseconds + 1, fresh & 0x7FF)
             }
-            return last
+            return (milliseconds, counter)
         }
-        let hi = (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | counter
-        let lo = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+    }
+
+    private static let processClock = Mutex(TimeOrderedClock())
+
+    /// A fresh time-ordered UUID (version 7, RFC 9562) in lower case: 48 bits of Unix milliseconds, a 12-bit
+    /// counter that starts at a random value each millisecond, then 62 random bits. Ids made in this process sort
+    /// in the order they were made.
+    ///
+    /// The ledger makes these for events posted without an id: ids that sort in the order they are appended go
+    /// straight to the end of the id index, where random ones (or these, once any arrives out of order) are
+    /// held and merged (see `RecentIds`).
+    public static func timeOrdered() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        let fresh: UInt64 = generator.next()
+        let (milliseconds, counter) = processClock.withLock { $0.next(now: now, fresh: fresh) }
+        return timeOrdered(milliseconds: milliseconds, counter: counter, random: generator.next())
+    }
+
+    /// The version 7 UUID of those parts.
+    static func timeOrdered(milliseconds: UInt64, counter: UInt64, random: UInt64) -> String {
+        let hi = (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | (counter & 0xFFF)
+        let lo = (random & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return format(hi, lo)
     }
 
