@@ -246,6 +246,7 @@ public final class EventLog: Sendable {
         if let recent = recentIds.position(of: event.idKey) {
             position = recent
         } else {
+            guard !recentIds.sortsAfterIndex(event.idKey) else { return nil }
             guard let positionBytes = try txn.get(databases.ids, key: event.id),
                   let indexed = positionBytes.withUnsafeBytes({ BigEndianKey.decode($0) }) else { return nil }
             position = Int(indexed)

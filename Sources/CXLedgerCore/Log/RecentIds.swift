@@ -34,6 +34,13 @@ final class RecentIds: @unchecked Sendable {
     /// The position of the event with id `key`, when it is one of the ids held here.
     func position(of key: UTF8Key) -> Int? { positions[key] }
 
+    /// Whether `key` sorts after every id in the index, so that the index cannot hold it: a new time-ordered id
+    /// is known to be new without a walk down the index. Valid in the transaction `sync` began (a merge moves the
+    /// index's end only at the end of a transaction).
+    func sortsAfterIndex(_ key: UTF8Key) -> Bool {
+        indexEnd.map { $0.precedes(key) } ?? true
+    }
+
     /// Takes the id of the event appended at `position` in the current transaction: straight into the index
     /// when that appends it at the end and no id is held (so the index holds every id before it), else here.
     func add(_ key: UTF8Key, at position: Int, log: EventLog, in txn: borrowing WriteTransaction) throws {
