@@ -1,9 +1,12 @@
 import CLMDB
 
-/// A cursor of a write transaction: finds an entry, then rewrites it where it found it.
+/// A cursor of a write transaction: it appends keys in order at the end of a database, or finds an entry and
+/// rewrites it where it found it.
 ///
-/// Reading a value and storing its successor with `get` and `put` walks the tree twice; replacing the entry
-/// under the cursor walks it once.
+/// Both save walks down the tree. `mdb_put` with `MDB_APPEND` starts a fresh cursor for every key, which walks
+/// from the root to the last leaf and looks each page up in the transaction's dirty list, where a cursor kept
+/// between keys stays on that leaf; and reading a value and storing its successor with `get` and `put` walks
+/// the tree twice, where replacing the entry under the cursor walks it once.
 public struct WriteCursor: ~Copyable {
     private let cursor: Cursor
     private let database: Database
@@ -40,6 +43,11 @@ public struct WriteCursor: ~Copyable {
         try cursor.put(key, value, flags: UInt32(MDB_CURRENT), operation)
     }
 
+    /// Adds `key`, which must sort after every key already in the database (else `MDB_KEYEXIST`).
+    public func append(rawKey key: UnsafeRawBufferPointer, rawValue value: UnsafeRawBufferPointer) throws(LMDBError) {
+        try cursor.put(key, value, flags: UInt32(MDB_APPEND), "mdb_cursor_put(\(database.name), append)")
+    }
+
     /// Stores `value` under `key`, wherever it sorts; the cursor ends up on it.
     public func put(rawKey key: UnsafeRawBufferPointer, rawValue value: UnsafeRawBufferPointer) throws(LMDBError) {
         try cursor.put(key, value, flags: 0, "mdb_cursor_put(\(database.name))")
@@ -51,5 +59,10 @@ extension WriteTransaction {
     public func withCursor<R>(_ db: Database, _ body: (borrowing WriteCursor) throws -> R) throws -> R {
         let cursor = try WriteCursor(transaction: handle, database: db)
         return try body(cursor)
+    }
+
+    /// Calls `body` with a cursor for appending to `db` in key order (`WriteCursor.append`).
+    public func appending<R>(to db: Database, _ body: (borrowing WriteCursor) throws -> R) throws -> R {
+        try withCursor(db, body)
     }
 }

@@ -209,7 +209,7 @@ public final class EventLog: Sendable {
                                                                  streamVersion: planned.streamVersion,
                                                                  recordedAtMember: recordedAtMember, previousHash: previousHash)
                 try BigEndianKey(planned.position).withBytes { k in
-                    try record.withUnsafeBytes { v in try log.put(rawKey: k, rawValue: v) }
+                    try record.withUnsafeBytes { v in try log.append(rawKey: k, rawValue: v) }
                 }
                 try recentIds.add(event.idKey, at: planned.position, log: self, in: txn)
                 try txn.put(db.streamEvents, key: LogDatabases.streamEventKey(event.stream, version: planned.streamVersion),

@@ -218,7 +218,7 @@ extension ProjectionHost {
                 let db = table.db
                 try log.environment.write { txn in
                     try txn.appending(to: db) { appender in
-                        try table.forEach(in: offsets) { key, value in try appender.put(rawKey: key, rawValue: value) }
+                        try table.forEach(in: offsets) { key, value in try appender.append(rawKey: key, rawValue: value) }
                     }
                 }
                 from = offsets.upperBound

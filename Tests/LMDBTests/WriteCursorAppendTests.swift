@@ -3,7 +3,7 @@ import Testing
 @testable import LMDB
 import CLMDB
 
-@Suite struct SortedAppenderTests {
+@Suite struct WriteCursorAppendTests {
     /// Keys appended through one cursor read back in order, across many leaves, transactions and map growths.
     @Test func appendsInOrderWhileTheMapGrows() throws {
         let dir = try makeTemporaryDirectory()
@@ -16,7 +16,7 @@ import CLMDB
                 try txn.appending(to: db) { appender in
                     for i in 0..<5_000 {
                         try BigEndianKey(batch * 5_000 + i).withBytes { k in
-                            try value.withUnsafeBytes { v in try appender.put(rawKey: k, rawValue: v) }
+                            try value.withUnsafeBytes { v in try appender.append(rawKey: k, rawValue: v) }
                         }
                     }
                 }
@@ -48,7 +48,7 @@ import CLMDB
                 try txn.appending(to: db) { appender in
                     for key in ["n", "o", "b"] {
                         try Array(key.utf8).withUnsafeBytes { k in
-                            try [UInt8(2)].withUnsafeBytes { v in try appender.put(rawKey: k, rawValue: v) }
+                            try [UInt8(2)].withUnsafeBytes { v in try appender.append(rawKey: k, rawValue: v) }
                         }
                     }
                 }
