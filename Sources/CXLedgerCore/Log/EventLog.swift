@@ -205,7 +205,7 @@ public final class EventLog: Sendable {
                 if let caseId = event.caseId, let state = planned.caseState {
                     try txn.put(db.cases, key: caseId, value: state.encoded)
                 }
-                let (record, hash) = StoredEnvelopeWriter.record(for: event, position: planned.position,
+                let (record, hash, hex) = StoredEnvelopeWriter.record(for: event, position: planned.position,
                                                                  streamVersion: planned.streamVersion,
                                                                  recordedAtMember: recordedAtMember, previousHash: previousHash)
                 try BigEndianKey(planned.position).withBytes { k in
@@ -219,7 +219,7 @@ public final class EventLog: Sendable {
                                                           recordedAt: recordedAt))
                 }
                 previousHash = hash
-                hashes.append(Hex.string(hash))
+                hashes.append(hex)
             }
         }
         appends.position = startPosition + plan.count

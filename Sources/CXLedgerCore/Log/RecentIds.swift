@@ -89,11 +89,7 @@ final class RecentIds: @unchecked Sendable {
                 return true
             }
         }
-        indexEnd = nil
-        try txn.scan(log.databases.ids, reverse: true) { key, _ in
-            indexEnd = UTF8Key(bytes: key)
-            return false
-        }
+        indexEnd = try txn.last(log.databases.ids).map { UTF8Key(bytes: $0.key) }
         straightThrough = nil
     }
 

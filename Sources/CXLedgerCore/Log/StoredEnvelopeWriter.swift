@@ -7,9 +7,10 @@ enum StoredEnvelopeWriter {
         return out
     }
 
-    /// The record for `events` (see `StoredRecord`) and the event's hash, from the event's prepared parts.
+    /// The record for `events` (see `StoredRecord`) and the event's hash, as bytes and as the hex the record holds,
+    /// from the event's prepared parts.
     static func record(for event: ProposedEvent, position: Int, streamVersion: Int,
-                       recordedAtMember: [UInt8], previousHash: [UInt8]) -> (record: [UInt8], hash: [UInt8]) {
+                       recordedAtMember: [UInt8], previousHash: [UInt8]) -> (record: [UInt8], hash: [UInt8], hex: String) {
         let parts = event.storedParts
         var out: [UInt8] = [0, 0, 0, 0]
         out.reserveCapacity(4 + parts.bytes.count + StoredRecord.hashMemberLength + recordedAtMember.count + 64)
@@ -31,6 +32,7 @@ enum StoredEnvelopeWriter {
         }
         withUnsafeBytes(of: UInt32(hashAt - 4).littleEndian) { for i in 0..<4 { out[i] = $0[i] } }
         var hash: [UInt8] = []
+        var hex = ""
         out.withUnsafeMutableBytes { all in
             let digest = previousHash.withUnsafeBytes { previous in
                 HashChain.digest(previous: previous,
@@ -40,8 +42,9 @@ enum StoredEnvelopeWriter {
             hash = digest.withUnsafeBytes { Array($0) }
             let hexAt = hashAt + StoredRecord.hashMemberPrefix.count
             hash.withUnsafeBytes { Hex.encode($0, over: UnsafeMutableRawBufferPointer(rebasing: all[hexAt..<(hexAt + 64)])) }
+            hex = String(decoding: UnsafeRawBufferPointer(rebasing: all[hexAt..<(hexAt + 64)]), as: UTF8.self)
         }
-        return (out, hash)
+        return (out, hash, hex)
     }
 
     /// `"name":<decimal>,` for a positive integer, without going through String.
